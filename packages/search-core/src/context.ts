@@ -1,0 +1,30 @@
+import type { Kysely } from 'kysely';
+import type { Database } from './database.js';
+import type { CoreEventListener } from './events.js';
+import type { Limits } from './limits.js';
+import type { PageTokens } from './page-token.js';
+
+/** What every core operation needs, supplied by the caller. */
+export interface CoreContext {
+  /** The database, built by the caller (PostgreSQL or PGlite). */
+  readonly db: Kysely<Database>;
+  /** The limits in force now (they may change at run time). */
+  readonly limits: () => Limits;
+  /** Receives telemetry events. */
+  readonly onEvent?: CoreEventListener | undefined;
+  /** Signs and checks page tokens. */
+  readonly pageTokens: PageTokens;
+}
+
+/** Per-call options. */
+export interface CallOptions {
+  /** Aborts the call and cancels its running query. */
+  readonly signal?: AbortSignal | undefined;
+}
+
+/** Kysely execute options that cancel the query on the server when `signal` aborts. */
+export function abortable(options: CallOptions | undefined) {
+  return options?.signal
+    ? { signal: options.signal, inflightQueryAbortStrategy: 'cancel query' as const }
+    : {};
+}

@@ -1,0 +1,69 @@
+import { type Kysely, sql } from 'kysely';
+import { type Migration, type MigrationResultSet, Migrator } from 'kysely/migration';
+import type { Database } from './database.js';
+import { GeoSearchError } from './errors.js';
+import * as initial from './migrations/0001-initial.js';
+import * as thingParts from './migrations/0002-thing-parts.js';
+
+/** The migrations, in order. Names sort in the order they apply. */
+const migrations: Record<string, Migration> = {
+  '0001_initial': initial,
+  '0002_thing_parts': thingParts,
+};
+
+/** The newest schema version this build of core knows. */
+export const latestSchemaVersion = Object.keys(migrations).sort().at(-1) ?? '';
+
+/** The migrations applied by a call, and the schema version after it. */
+export interface MigrationOutcome {
+  readonly applied: readonly { readonly name: string; readonly direction: 'Up' | 'Down' }[];
+  readonly schemaVersion: string;
+}
+
+function migrator(db: Kysely<Database>): Migrator {
+  return new Migrator({
+    db,
+    provider: { getMigrations: async () => migrations },
+    migrationTableName: 'geosearch_migrations',
+    migrationLockTableName: 'geosearch_migrations_lock',
+  });
+}
+
+async function settle(db: Kysely<Database>, result: MigrationResultSet): Promise<MigrationOutcome> {
+  if (result.error !== undefined) {
+    const failed = result.results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
+    throw new GeoSearchError('internal', `database migration ${failed} failed`, { cause: result.error });
+  }
+  return {
+    applied: (result.results ?? [])
+      .filter((r) => r.status === 'Success')
+      .map((r) => ({ name: r.migrationName, direction: r.direction })),
+    schemaVersion: await schemaVersion(db),
+  };
+}
+
+/**
+ * Applies every pending migration. Safe to run from several processes at
+ * once: Kysely serialises them with an advisory lock, so the second runner
+ * finds nothing left to do. Throws `GeoSearchError('internal')` on failure.
+ */
+export async function migrateToLatest(db: Kysely<Database>): Promise<MigrationOutcome> {
+  return settle(db, await migrator(db).migrateToLatest());
+}
+
+/** Reverts the newest applied migration. */
+export async function migrateDown(db: Kysely<Database>): Promise<MigrationOutcome> {
+  return settle(db, await migrator(db).migrateDown());
+}
+
+/** The newest applied migration's name, or '' on an empty database. */
+export async function schemaVersion(db: Kysely<Database>): Promise<string> {
+  const table = await sql<{
+    exists: boolean;
+  }>`SELECT to_regclass('geosearch_migrations') IS NOT NULL AS exists`.execute(db);
+  if (!table.rows[0]?.exists) return '';
+  const row = await sql<{ name: string | null }>`SELECT max(name) AS name FROM geosearch_migrations`.execute(
+    db,
+  );
+  return row.rows[0]?.name ?? '';
+}
