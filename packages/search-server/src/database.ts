@@ -1,0 +1,48 @@
+import { mkdirSync } from 'node:fs';
+import type { Database } from '@geosearch/search-core';
+import { openPglite } from '@geosearch/search-core/pglite';
+import { Kysely, PostgresDialect } from 'kysely';
+import pg from 'pg';
+
+/** The database the server runs on. */
+export interface ServerDatabase {
+  readonly backend: 'postgres' | 'pglite';
+  readonly db: Kysely<Database>;
+  /** Pool gauges (PostgreSQL only). */
+  poolStats(): { total: number; idle: number; waiting: number } | undefined;
+  close(): Promise<void>;
+}
+
+/** Options of {@link openDatabase}. */
+export interface OpenDatabaseOptions {
+  /** PostgreSQL URL; empty selects embedded PGlite. */
+  readonly databaseUrl: string;
+  readonly dataDir: string;
+  readonly poolSize: number;
+  readonly statementTimeoutMs: number;
+}
+
+/** Opens PostgreSQL (a pg pool behind Kysely) or embedded PGlite in `dataDir`. */
+export async function openDatabase(options: OpenDatabaseOptions): Promise<ServerDatabase> {
+  if (!options.databaseUrl) {
+    mkdirSync(options.dataDir, { recursive: true });
+    const embedded = await openPglite({ dataDir: options.dataDir });
+    return { backend: 'pglite', db: embedded.db, poolStats: () => undefined, close: embedded.close };
+  }
+  const pool = new pg.Pool({
+    connectionString: options.databaseUrl,
+    max: options.poolSize,
+    connectionTimeoutMillis: 2_000,
+    options: `-c statement_timeout=${options.statementTimeoutMs}`,
+    application_name: 'search-server',
+  });
+  // An idle client that loses its connection emits 'error' on the pool; without a listener it would crash the process.
+  pool.on('error', () => {});
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  return {
+    backend: 'postgres',
+    db,
+    poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
+    close: () => db.destroy(),
+  };
+}

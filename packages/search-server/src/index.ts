@@ -1,0 +1,6 @@
+export { ConfigError, configHelp, envName, flagName, loadConfig, parseConfig } from './config/load-config.js';
+export { type Config, type ConfigKey, configKeys, configSchema } from './config/schema.js';
+export { main } from './main.js';
+export { classifyError, statusOfCode } from './rpc/status.js';
+export { type RunningServer, type ServerHooks, startSearchServer } from './server.js';
+export { serverVersion } from './version.js';

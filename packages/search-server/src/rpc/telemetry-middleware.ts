@@ -1,0 +1,76 @@
+import { randomUUID } from 'node:crypto';
+import { type CallContext, ServerError, type ServerMiddlewareCall, Status } from 'nice-grpc';
+import type { Logger } from 'pino';
+import type { Metrics } from '../telemetry/metrics.js';
+
+/** What the telemetry middleware adds to each call's context. */
+export interface RequestContext {
+  /** From the caller's `x-request-id` metadata, or generated. */
+  readonly requestId: string;
+}
+
+const statusNames = Object.fromEntries(Object.entries(Status).map(([name, code]) => [code, name])) as Record<
+  number,
+  string
+>;
+
+/** `/geosearch.v1.SearchService/GetThing` → `get_thing`. */
+export function metricName(path: string): string {
+  const method = path.slice(path.lastIndexOf('/') + 1);
+  return method.replace(/(?<=[a-z0-9])([A-Z])/g, '_$1').toLowerCase();
+}
+
+/** Options of {@link createTelemetryMiddleware}. */
+export interface TelemetryOptions {
+  readonly log: () => Logger;
+  readonly metrics: () => Metrics;
+  /** Counts calls in flight, for graceful drain. */
+  readonly inFlight: { count: number };
+}
+
+/**
+ * Per call: a request id, one log line at info (method, status, duration,
+ * peer, request id), request details at debug, and StatsD metrics: a timer
+ * `<rpc>` and a counter `<rpc>_count` (the original's `search` and
+ * `search_count`), and a counter per status code `<rpc>.status.<CODE>`.
+ */
+export function createTelemetryMiddleware(options: TelemetryOptions) {
+  return async function* telemetryMiddleware<Request, Response>(
+    call: ServerMiddlewareCall<Request, Response, RequestContext>,
+    context: CallContext,
+  ) {
+    const started = performance.now();
+    const requestId = context.metadata.get('x-request-id') || randomUUID();
+    const name = metricName(call.method.path);
+    const log = options.log();
+    if (log.isLevelEnabled('debug') && !call.requestStream) {
+      log.debug({ method: call.method.path, requestId, request: call.request }, 'request');
+    }
+    options.inFlight.count++;
+    let status = Status.OK;
+    try {
+      context.header.set('x-request-id', requestId);
+      return yield* call.next(call.request, { ...context, requestId });
+    } catch (error) {
+      status = error instanceof ServerError ? error.code : Status.UNKNOWN;
+      throw error;
+    } finally {
+      options.inFlight.count--;
+      const durationMs = performance.now() - started;
+      const metrics = options.metrics();
+      metrics.timing(name, durationMs);
+      metrics.increment(`${name}_count`);
+      metrics.increment(`${name}.status.${statusNames[status] ?? status}`);
+      log.info(
+        {
+          method: call.method.path,
+          status: statusNames[status] ?? status,
+          durationMs: Math.round(durationMs * 1000) / 1000,
+          peer: context.peer,
+          requestId,
+        },
+        'call',
+      );
+    }
+  };
+}

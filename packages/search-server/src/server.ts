@@ -1,0 +1,206 @@
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import { SearchServiceDefinition } from '@geosearch/generated';
+import { descriptorSet } from '@geosearch/generated/descriptor-set';
+import { type CoreEvent, createSearchCore, migrateToLatest, type SearchCore } from '@geosearch/search-core';
+import { createServer, type Server } from 'nice-grpc';
+import { HealthDefinition, HealthServiceImpl, HealthState } from 'nice-grpc-server-health';
+import { ServerReflection, ServerReflectionService } from 'nice-grpc-server-reflection';
+import type { Config } from './config/schema.js';
+import { openDatabase, type ServerDatabase } from './database.js';
+import { watchReadiness } from './readiness.js';
+import { createErrorMiddleware } from './rpc/error-middleware.js';
+import { createSearchService } from './rpc/search-service.js';
+import { createTelemetryMiddleware } from './rpc/telemetry-middleware.js';
+import { loadSampleDataIfEmpty } from './sample-data.js';
+import { createLogger, type ServerLogger } from './telemetry/logger.js';
+import { createMetrics, createNoopMetrics, type Metrics } from './telemetry/metrics.js';
+import { serverVersion } from './version.js';
+
+/** A running server. */
+export interface RunningServer {
+  /** The port it listens on (useful with port 0). */
+  readonly port: number;
+  readonly instanceId: string;
+  readonly core: SearchCore;
+  readonly logger: ServerLogger;
+  /** Graceful shutdown; resolves when everything is closed. Idempotent. */
+  stop(): Promise<void>;
+}
+
+/** Extra hooks for the parts that come and go with configuration (Consul, Kafka). */
+export interface ServerHooks {
+  /** Runs after the server is serving. */
+  readonly afterStart?: (server: RunningServer) => Promise<void> | void;
+  /** Runs after health turns NOT_SERVING and before in-flight calls drain (deregistration). */
+  readonly beforeDrain?: () => Promise<void> | void;
+}
+
+function coreLimits(config: Config) {
+  return {
+    defaultPageSize: config.default_page_size,
+    maxPageSize: config.max_page_size,
+    maxNearbyLimit: config.max_nearby_limit,
+  };
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T | 'timeout'> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<'timeout'>((resolve) => {
+    timer = setTimeout(() => resolve('timeout'), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * Starts the server: database (migrated, sample data when empty), gRPC
+ * services (SearchService, Health, reflection), metrics and logs. Health
+ * turns SERVING once the database is ready and follows its reachability.
+ */
+export async function startSearchServer(config: Config, hooks: ServerHooks = {}): Promise<RunningServer> {
+  const startedAt = Date.now();
+  const instanceId =
+    config.instance_id || `${config.service_name}-${hostname()}-${randomBytes(4).toString('hex')}`;
+  const logger = createLogger({ level: config.log_level, service: config.service_name, instanceId });
+  const log = logger.log;
+  let metrics: Metrics = config.metrics
+    ? createMetrics({
+        target: config.statsd_host,
+        prefix: config.statsd_prefix,
+        sampleRate: config.statsd_sample_rate,
+        onError: (error) => log.debug({ err: error }, 'statsd send failed'),
+      })
+    : createNoopMetrics();
+
+  let database: ServerDatabase | undefined;
+  try {
+    database = await openDatabase({
+      databaseUrl: config.database_url,
+      dataDir: config.data_dir,
+      poolSize: config.database_pool_size,
+      statementTimeoutMs: config.statement_timeout_ms,
+    });
+    const migration = await migrateToLatest(database.db);
+    log.info(
+      { applied: migration.applied, schemaVersion: migration.schemaVersion, backend: database.backend },
+      'database ready',
+    );
+  } catch (error) {
+    log.fatal({ err: error }, 'database could not be opened or migrated');
+    await database?.close().catch(() => {});
+    await logger.flush();
+    await metrics.close();
+    throw error;
+  }
+  const db = database;
+
+  const onEvent = (event: CoreEvent) => {
+    metrics.timing(`db.${event.name}`, event.durationMs);
+    if (event.error !== undefined) metrics.increment(`db.${event.name}.errors`);
+  };
+  const core = await createSearchCore({ db: db.db, limits: coreLimits(config), onEvent });
+  if (config.sample_data) {
+    const loaded = await loadSampleDataIfEmpty(core);
+    if (loaded)
+      log.info(
+        { created: loaded.created, rejected: loaded.rejected },
+        'loaded sample data (Natural Earth countries)',
+      );
+  }
+
+  const inFlight = { count: 0 };
+  const health = HealthState();
+  const server: Server = createServer({
+    'grpc.max_receive_message_length': config.max_message_bytes,
+    'grpc.max_send_message_length': config.max_message_bytes,
+    'grpc.keepalive_permit_without_calls': 1,
+  });
+  server
+    .with(createTelemetryMiddleware({ log: () => log, metrics: () => metrics, inFlight }))
+    .with(createErrorMiddleware(() => log))
+    .add(
+      SearchServiceDefinition,
+      createSearchService({
+        core,
+        info: { serverVersion, instanceId, databaseBackend: db.backend, startedAt, logsDropped: () => 0 },
+      }),
+    );
+  server.add(HealthDefinition, HealthServiceImpl(health));
+  server.add(
+    ServerReflectionService,
+    ServerReflection(descriptorSet, [SearchServiceDefinition.fullName, 'grpc.health.v1.Health']),
+  );
+
+  const setServing = (serving: boolean) => {
+    const status = serving ? 'healthy' : 'unhealthy';
+    health.setStatus(status);
+    health.setStatus(status, SearchServiceDefinition.fullName);
+  };
+
+  let port: number;
+  try {
+    port = await server.listen(config.listen);
+  } catch (error) {
+    log.fatal({ err: error, listen: config.listen }, 'could not listen');
+    await db.close();
+    await logger.flush();
+    throw error;
+  }
+  setServing(true);
+  let shuttingDown = false;
+  const stopReadiness = watchReadiness({
+    db: db.db,
+    onChange: (ready) => {
+      if (shuttingDown) return;
+      log.warn({ ready }, ready ? 'database reachable again: SERVING' : 'database unreachable: NOT_SERVING');
+      setServing(ready);
+    },
+  });
+  const gauges = setInterval(() => {
+    const stats = db.poolStats();
+    if (stats) {
+      metrics.gauge('db.pool.total', stats.total);
+      metrics.gauge('db.pool.idle', stats.idle);
+      metrics.gauge('db.pool.waiting', stats.waiting);
+    }
+    metrics.gauge('calls_in_flight', inFlight.count);
+  }, 10_000);
+  gauges.unref();
+
+  let stopping: Promise<void> | undefined;
+  const running: RunningServer = {
+    port,
+    instanceId,
+    core,
+    logger,
+    stop: () => {
+      stopping ??= (async () => {
+        const t0 = performance.now();
+        shuttingDown = true;
+        setServing(false);
+        stopReadiness();
+        clearInterval(gauges);
+        log.info({ inFlight: inFlight.count }, 'shutting down: NOT_SERVING');
+        try {
+          await hooks.beforeDrain?.();
+        } catch (error) {
+          log.warn({ err: error }, 'shutdown hook failed');
+        }
+        const budget = Math.max(0, config.shutdown_timeout_ms - (performance.now() - t0) - 500);
+        if ((await withTimeout(server.shutdown(), budget)) === 'timeout') {
+          log.warn({ inFlight: inFlight.count }, 'drain timed out: cutting remaining calls');
+          server.forceShutdown();
+        }
+        await db.close().catch((error: unknown) => log.warn({ err: error }, 'database close failed'));
+        log.info({ durationMs: Math.round(performance.now() - t0) }, 'stopped');
+        await metrics.close();
+        metrics = createNoopMetrics();
+        await logger.flush();
+      })();
+      return stopping;
+    },
+  };
+  log.info({ listen: config.listen, port, version: serverVersion, backend: db.backend }, 'serving');
+  await hooks.afterStart?.(running);
+  return running;
+}
