@@ -98,7 +98,12 @@ export async function startSearchServer(config: Config, hooks: ServerHooks = {})
     metrics.timing(`db.${event.name}`, event.durationMs);
     if (event.error !== undefined) metrics.increment(`db.${event.name}.errors`);
   };
-  const core = await createSearchCore({ db: db.db, limits: coreLimits(config), onEvent });
+  const core = await createSearchCore({
+    db: db.db,
+    limits: coreLimits(config),
+    onEvent,
+    queryCancellation: db.backend === 'postgres' ? 'cancel query' : 'ignore query',
+  });
   if (config.sample_data) {
     const loaded = await loadSampleDataIfEmpty(core);
     if (loaded)

@@ -20,7 +20,7 @@ export interface ServerLogger {
 
 /** A pino logger writing one JSON object per line, with service and instance on every record. */
 export function createLogger(options: LoggerOptions): ServerLogger {
-  const destination = options.destination ?? pino.destination({ dest: 1, sync: false, minLength: 4096 });
+  const destination = options.destination ?? pino.destination({ dest: 1, sync: false });
   const log = pino(
     {
       level: options.level,
