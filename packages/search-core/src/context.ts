@@ -14,6 +14,11 @@ export interface CoreContext {
   readonly onEvent?: CoreEventListener | undefined;
   /** Signs and checks page tokens. */
   readonly pageTokens: PageTokens;
+  /**
+   * What an aborted call does to its running query: PostgreSQL can cancel it
+   * (`cancel query`); PGlite runs in-process and can only be left to finish.
+   */
+  readonly queryCancellation: 'cancel query' | 'ignore query';
 }
 
 /** Per-call options. */
@@ -22,9 +27,7 @@ export interface CallOptions {
   readonly signal?: AbortSignal | undefined;
 }
 
-/** Kysely execute options that cancel the query on the server when `signal` aborts. */
-export function abortable(options: CallOptions | undefined) {
-  return options?.signal
-    ? { signal: options.signal, inflightQueryAbortStrategy: 'cancel query' as const }
-    : {};
+/** Kysely execute options that stop waiting (and, where the backend can, cancel the query) when `signal` aborts. */
+export function abortable(ctx: CoreContext, options: CallOptions | undefined) {
+  return options?.signal ? { signal: options.signal, inflightQueryAbortStrategy: ctx.queryCancellation } : {};
 }

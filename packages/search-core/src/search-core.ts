@@ -24,6 +24,8 @@ export interface SearchCoreOptions {
   readonly onEvent?: CoreEventListener;
   /** Page-token key; by default the database's own (shared by all instances on it). */
   readonly pageTokenKey?: Uint8Array;
+  /** What aborting a call does to its running query; default `cancel query` (PostgreSQL). PGlite needs `ignore query`. */
+  readonly queryCancellation?: 'cancel query' | 'ignore query';
 }
 
 /** The operations of the search service, bound to one database. */
@@ -62,6 +64,7 @@ export async function createSearchCore(options: SearchCoreOptions): Promise<Sear
     limits: () => current,
     onEvent: options.onEvent,
     pageTokens: createPageTokens(options.pageTokenKey ?? (await storedPageTokenKey(options.db))),
+    queryCancellation: options.queryCancellation ?? 'cancel query',
   };
   return {
     search: (input, o) => search(ctx, input, o),

@@ -33,7 +33,7 @@ export async function getThing(
         .select(thingColumns)
         .$if(input.view === 'full', (qb) => qb.select(thingGeometry))
         .where(byKey(key))
-        .executeTakeFirst(abortable(options)),
+        .executeTakeFirst(abortable(ctx, options)),
     (r) => (r ? 1 : 0),
   );
   if (!row) throw new GeoSearchError('not_found', `no thing with ${describeKey(key)}`);

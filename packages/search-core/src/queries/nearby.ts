@@ -51,7 +51,7 @@ export async function nearby(
         .orderBy(sql`distance`)
         .orderBy('t.id')
         .limit(limit)
-        .execute(abortable(options)),
+        .execute(abortable(ctx, options)),
     (r) => r.length,
   );
   return rows.map((row) => ({ thing: toThing(row), distanceMeters: Number(row.distance) }));

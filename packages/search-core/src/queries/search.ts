@@ -79,7 +79,7 @@ export async function search(
         .orderBy(sql`score`, 'desc')
         .orderBy('t.id', 'asc')
         .limit(pageSize + 1)
-        .execute(abortable(options)),
+        .execute(abortable(ctx, options)),
     (r) => r.length,
   );
 

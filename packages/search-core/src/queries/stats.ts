@@ -17,7 +17,7 @@ export async function countThings(ctx: CoreContext, options?: CallOptions): Prom
       ctx.db
         .selectFrom('things')
         .select((eb) => eb.fn.countAll<string | number | bigint>().as('n'))
-        .executeTakeFirstOrThrow(abortable(options)),
+        .executeTakeFirstOrThrow(abortable(ctx, options)),
     () => 1,
   );
   return Number(row.n);
