@@ -32,6 +32,16 @@ export default defineConfig({
           hookTimeout: 180_000,
         },
       },
+      {
+        extends: true,
+        test: {
+          name: 'client',
+          include: ['packages/search-client/test/**/*.test.ts'],
+          globalSetup: ['test/support/e2e-global-setup.ts'],
+          testTimeout: 120_000,
+          hookTimeout: 180_000,
+        },
+      },
     ],
   },
 });
