@@ -1,4 +1,5 @@
 import { ConfigError, configHelp, loadConfig } from './config/load-config.js';
+import { createExtensions } from './extensions.js';
 import { startSearchServer } from './server.js';
 import { serverVersion } from './version.js';
 
@@ -27,7 +28,7 @@ export async function main(argv: readonly string[], env: Record<string, string |
     }
     throw error;
   }
-  const server = await startSearchServer(config);
+  const server = await startSearchServer(config, createExtensions(config));
   let signals = 0;
   const onSignal = (signal: NodeJS.Signals) => {
     signals++;

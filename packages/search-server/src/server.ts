@@ -6,8 +6,9 @@ import { type CoreEvent, createSearchCore, migrateToLatest, type SearchCore } fr
 import { createServer, type Server } from 'nice-grpc';
 import { HealthDefinition, HealthServiceImpl, HealthState } from 'nice-grpc-server-health';
 import { ServerReflection, ServerReflectionService } from 'nice-grpc-server-reflection';
-import type { Config } from './config/schema.js';
+import { type Config, configKeys } from './config/schema.js';
 import { openDatabase, type ServerDatabase } from './database.js';
+import type { ServerExtension } from './extension.js';
 import { watchReadiness } from './readiness.js';
 import { createErrorMiddleware } from './rpc/error-middleware.js';
 import { createSearchService } from './rpc/search-service.js';
@@ -26,14 +27,8 @@ export interface RunningServer {
   readonly logger: ServerLogger;
   /** Graceful shutdown; resolves when everything is closed. Idempotent. */
   stop(): Promise<void>;
-}
-
-/** Extra hooks for the parts that come and go with configuration (Consul, Kafka). */
-export interface ServerHooks {
-  /** Runs after the server is serving. */
-  readonly afterStart?: (server: RunningServer) => Promise<void> | void;
-  /** Runs after health turns NOT_SERVING and before in-flight calls drain (deregistration). */
-  readonly beforeDrain?: () => Promise<void> | void;
+  /** Applies live configuration keys without a restart; returns the keys applied. */
+  applyLive(changes: Partial<Config>): readonly string[];
 }
 
 function coreLimits(config: Config) {
@@ -57,11 +52,20 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T | 'timeout'>
  * services (SearchService, Health, reflection), metrics and logs. Health
  * turns SERVING once the database is ready and follows its reachability.
  */
-export async function startSearchServer(config: Config, hooks: ServerHooks = {}): Promise<RunningServer> {
+export async function startSearchServer(
+  config: Config,
+  extensions: readonly ServerExtension[] = [],
+): Promise<RunningServer> {
   const startedAt = Date.now();
   const instanceId =
     config.instance_id || `${config.service_name}-${hostname()}-${randomBytes(4).toString('hex')}`;
-  const logger = createLogger({ level: config.log_level, service: config.service_name, instanceId });
+  const extraStreams = extensions.flatMap((e) => (e.logStream ? [e.logStream()] : []));
+  const logger = createLogger({
+    level: config.log_level,
+    service: config.service_name,
+    instanceId,
+    extraStreams,
+  });
   const log = logger.log;
   let metrics: Metrics = config.metrics
     ? createMetrics({
@@ -113,6 +117,29 @@ export async function startSearchServer(config: Config, hooks: ServerHooks = {})
       );
   }
 
+  /** Runs a hook on every extension; a failing hook is logged, never fatal. */
+  const each = (hook: string, run: (e: ServerExtension) => unknown) => {
+    for (const extension of extensions) {
+      try {
+        run(extension);
+      } catch (error) {
+        log.warn({ err: error, extension: extension.name, hook }, 'extension hook failed');
+      }
+    }
+  };
+  const eachAsync = async (hook: string, run: (e: ServerExtension) => unknown) => {
+    await Promise.all(
+      extensions.map(async (extension) => {
+        try {
+          await run(extension);
+        } catch (error) {
+          log.warn({ err: error, extension: extension.name, hook }, 'extension hook failed');
+        }
+      }),
+    );
+  };
+  const logsDropped = () => extensions.reduce((sum, e) => sum + (e.logsDropped?.() ?? 0), 0);
+
   const inFlight = { count: 0 };
   const health = HealthState();
   const server: Server = createServer({
@@ -127,7 +154,9 @@ export async function startSearchServer(config: Config, hooks: ServerHooks = {})
       SearchServiceDefinition,
       createSearchService({
         core,
-        info: { serverVersion, instanceId, databaseBackend: db.backend, startedAt, logsDropped: () => 0 },
+        info: { serverVersion, instanceId, databaseBackend: db.backend, startedAt, logsDropped },
+        onUpserted: (things) => each('onUpserted', (e) => e.onUpserted?.(things)),
+        onDeleted: (thing) => each('onDeleted', (e) => e.onDeleted?.(thing)),
       }),
     );
   server.add(HealthDefinition, HealthServiceImpl(health));
@@ -178,6 +207,7 @@ export async function startSearchServer(config: Config, hooks: ServerHooks = {})
     instanceId,
     core,
     logger,
+    applyLive: () => [],
     stop: () => {
       stopping ??= (async () => {
         const t0 = performance.now();
@@ -186,16 +216,14 @@ export async function startSearchServer(config: Config, hooks: ServerHooks = {})
         stopReadiness();
         clearInterval(gauges);
         log.info({ inFlight: inFlight.count }, 'shutting down: NOT_SERVING');
-        try {
-          await hooks.beforeDrain?.();
-        } catch (error) {
-          log.warn({ err: error }, 'shutdown hook failed');
-        }
+        await eachAsync('beforeDrain', (e) => e.beforeDrain?.());
         const budget = Math.max(0, config.shutdown_timeout_ms - (performance.now() - t0) - 500);
         if ((await withTimeout(server.shutdown(), budget)) === 'timeout') {
           log.warn({ inFlight: inFlight.count }, 'drain timed out: cutting remaining calls');
           server.forceShutdown();
         }
+        const left = Math.max(250, config.shutdown_timeout_ms - (performance.now() - t0) - 250);
+        await eachAsync('afterDrain', (e) => withTimeout(Promise.resolve(e.afterDrain?.(left)), left));
         await db.close().catch((error: unknown) => log.warn({ err: error }, 'database close failed'));
         log.info({ durationMs: Math.round(performance.now() - t0) }, 'stopped');
         await metrics.close();
@@ -206,6 +234,24 @@ export async function startSearchServer(config: Config, hooks: ServerHooks = {})
     },
   };
   log.info({ listen: config.listen, port, version: serverVersion, backend: db.backend }, 'serving');
-  await hooks.afterStart?.(running);
+  const applyLive = (changes: Partial<Config>): string[] => {
+    const applied: string[] = [];
+    for (const [name, value] of Object.entries(changes) as [keyof Config, never][]) {
+      if (!configKeys[name].live) continue;
+      (config as Record<string, unknown>)[name] = value;
+      applied.push(name);
+    }
+    if (applied.includes('log_level')) logger.setLevel(config.log_level);
+    if (applied.some((k) => k === 'statsd_prefix' || k === 'statsd_sample_rate')) {
+      metrics.configure({ prefix: config.statsd_prefix, sampleRate: config.statsd_sample_rate });
+    }
+    core.setLimits(coreLimits(config));
+    if (applied.length > 0) log.info({ applied }, 'configuration applied without restart');
+    return applied;
+  };
+  running.applyLive = applyLive;
+  await eachAsync('afterStart', (e) =>
+    e.afterStart?.({ config, instanceId, port, log, metrics: () => metrics, applyLive }),
+  );
   return running;
 }

@@ -7,6 +7,8 @@ export interface LoggerOptions {
   readonly instanceId: string;
   /** Where JSON lines go; default: stdout, written asynchronously. */
   readonly destination?: DestinationStream;
+  /** More destinations that receive every line too (log shipping). */
+  readonly extraStreams?: readonly DestinationStream[];
 }
 
 /** The server's structured logger and how to flush it. */
@@ -20,7 +22,13 @@ export interface ServerLogger {
 
 /** A pino logger writing one JSON object per line, with service and instance on every record. */
 export function createLogger(options: LoggerOptions): ServerLogger {
-  const destination = options.destination ?? pino.destination({ dest: 1, sync: false });
+  const stdout = options.destination ?? pino.destination({ dest: 1, sync: false });
+  const extra = options.extraStreams ?? [];
+  // Every stream at the lowest level: the logger's own level does the filtering, so it can change at run time.
+  const destination =
+    extra.length === 0
+      ? stdout
+      : pino.multistream([stdout, ...extra].map((stream) => ({ stream, level: 'trace' as const })));
   const log = pino(
     {
       level: options.level,
