@@ -31,18 +31,24 @@ export interface StartOptions {
   readonly args?: readonly string[];
   /** How long to wait for the `serving` line. */
   readonly timeoutMs?: number;
+  /** The executable to run instead of the workspace's built binary (an installed bin or the single executable). */
+  readonly bin?: string;
+  /** Working directory of the process. */
+  readonly cwd?: string;
 }
 
 const running = new Set<ServerProcess>();
 
 /** Starts the real `search-server` binary on 127.0.0.1:0 and waits until it logs `serving`. */
 export async function startServerProcess(options: StartOptions = {}): Promise<ServerProcess> {
-  if (!existsSync(join(repoRoot, 'packages', 'search-server', 'dist', 'main.js'))) {
+  if (!options.bin && !existsSync(join(repoRoot, 'packages', 'search-server', 'dist', 'main.js'))) {
     throw new Error('the server is not built: run `pnpm build` first');
   }
-  const child = spawn(process.execPath, [serverBin, '--listen', '127.0.0.1:0', ...(options.args ?? [])], {
+  const [command, ...prefix] = options.bin ? [options.bin] : [process.execPath, serverBin];
+  const child = spawn(command as string, [...prefix, '--listen', '127.0.0.1:0', ...(options.args ?? [])], {
     env: { PATH: process.env.PATH ?? '', GEOSEARCH_METRICS: 'false', ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
+    ...(options.cwd ? { cwd: options.cwd } : {}),
   });
   const logs: Record<string, unknown>[] = [];
   let stderr = '';

@@ -1,6 +1,5 @@
 import { mkdirSync } from 'node:fs';
 import type { Database } from '@geosearch/search-core';
-import { openPglite } from '@geosearch/search-core/pglite';
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 
@@ -26,6 +25,8 @@ export interface OpenDatabaseOptions {
 export async function openDatabase(options: OpenDatabaseOptions): Promise<ServerDatabase> {
   if (!options.databaseUrl) {
     mkdirSync(options.dataDir, { recursive: true });
+    // Loaded only when used: PGlite ships WebAssembly files that the single-file executable leaves out.
+    const { openPglite } = await import('@geosearch/search-core/pglite');
     const embedded = await openPglite({ dataDir: options.dataDir });
     return { backend: 'pglite', db: embedded.db, poolStats: () => undefined, close: embedded.close };
   }

@@ -1,0 +1,55 @@
+// Builds the single-file executable of search-server with Node's single
+// executable applications support: esbuild bundles the server into one
+// CommonJS file, Node turns it into a preparation blob, and postject injects
+// the blob into a copy of the node binary. Output: dist-sea/search-server.
+//
+// The executable runs on real PostgreSQL (DATABASE_URL); embedded PGlite needs
+// its WebAssembly files and is left out of the bundle.
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+
+const pkgDir = join(dirname(fileURLToPath(import.meta.url)), '..');
+const out = join(pkgDir, 'dist-sea');
+const { version } = JSON.parse(readFileSync(join(pkgDir, 'package.json'), 'utf8'));
+rmSync(out, { recursive: true, force: true });
+mkdirSync(out, { recursive: true });
+
+const bundle = join(out, 'search-server.cjs');
+await build({
+  entryPoints: [join(pkgDir, 'src', 'sea-main.ts')],
+  bundle: true,
+  platform: 'node',
+  target: 'node24',
+  format: 'cjs',
+  outfile: bundle,
+  conditions: ['@geosearch/source'],
+  external: ['@electric-sql/pglite', '@electric-sql/pglite/*', '@electric-sql/pglite-postgis', 'unix-dgram'],
+  define: { GEOSEARCH_SERVER_VERSION: JSON.stringify(version) },
+  logLevel: 'warning',
+  legalComments: 'none',
+});
+
+const seaConfig = join(out, 'sea-config.json');
+const blob = join(out, 'sea-prep.blob');
+writeFileSync(seaConfig, JSON.stringify({ main: bundle, output: blob, disableExperimentalSEAWarning: true }));
+execFileSync(process.execPath, ['--experimental-sea-config', seaConfig], { stdio: 'inherit' });
+
+const exe = join(out, 'search-server');
+copyFileSync(process.execPath, exe);
+execFileSync(
+  process.execPath,
+  [
+    join(pkgDir, 'node_modules', 'postject', 'dist', 'cli.js'),
+    exe,
+    'NODE_SEA_BLOB',
+    blob,
+    '--sentinel-fuse',
+    'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2',
+  ],
+  { stdio: 'inherit' },
+);
+rmSync(blob);
+console.log(`built ${exe}`);

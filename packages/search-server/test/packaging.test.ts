@@ -1,0 +1,82 @@
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SearchServiceDefinition } from '@geosearch/generated';
+import { createChannel, createClient } from 'nice-grpc';
+import { afterAll, describe, expect, it } from 'vitest';
+import {
+  postgresDatabase,
+  repoRoot,
+  startServerProcess,
+  stopAllServers,
+} from '../../../test/support/server-process.js';
+
+afterAll(stopAllServers);
+
+/** `pnpm pack`s a workspace package into `into`; returns the tarball path. */
+function pack(dir: string, into: string): string {
+  const before = new Set(readdirSync(into));
+  execFileSync('pnpm', ['pack', '--pack-destination', into], { cwd: join(repoRoot, dir), stdio: 'ignore' });
+  const tarball = readdirSync(into).find((f) => f.endsWith('.tgz') && !before.has(f));
+  if (!tarball) throw new Error(`pnpm pack made no tarball for ${dir}`);
+  return join(into, tarball);
+}
+
+async function searchBerlin(address: string): Promise<string[]> {
+  const channel = createChannel(address);
+  try {
+    const client = createClient(SearchServiceDefinition, channel);
+    const page = await client.search({ point: { lat: 52.52, lng: 13.405 } });
+    return page.results.map((r) => r.thing?.name ?? '');
+  } finally {
+    channel.close();
+  }
+}
+
+describe('packaging', () => {
+  it('installs from npm tarballs into an empty folder and serves without the monorepo', async () => {
+    const tarballs = mkdtempSync(join(tmpdir(), 'geosearch-tarballs-'));
+    const packed = ['generated', 'packages/search-core', 'packages/search-server'].map((dir) =>
+      pack(dir, tarballs),
+    );
+    const app = mkdtempSync(join(tmpdir(), 'geosearch-install-'));
+    writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'app', private: true, type: 'module' }));
+    execFileSync('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', ...packed], {
+      cwd: app,
+      stdio: 'pipe',
+    });
+    const bin = join(app, 'node_modules', '.bin', 'search-server');
+    expect(execFileSync(bin, ['--help'], { encoding: 'utf8' })).toContain('--database-url');
+
+    const server = await startServerProcess({
+      bin,
+      env: { GEOSEARCH_DATA_DIR: join(app, 'data') },
+      timeoutMs: 180_000,
+    });
+    expect(await searchBerlin(server.address)).toEqual(['Germany']);
+    expect(await server.stop()).toBe(0);
+  }, 300_000);
+
+  it.runIf(process.env.DATABASE_URL)(
+    'builds a single executable that starts in an empty folder and serves with PostgreSQL',
+    async () => {
+      execFileSync('node', ['scripts/build-sea.mjs'], {
+        cwd: join(repoRoot, 'packages', 'search-server'),
+        stdio: 'ignore',
+      });
+      const folder = mkdtempSync(join(tmpdir(), 'geosearch-sea-'));
+      const exe = join(folder, 'search-server');
+      copyFileSync(join(repoRoot, 'packages', 'search-server', 'dist-sea', 'search-server'), exe);
+      execFileSync('chmod', ['+x', exe]);
+      const server = await startServerProcess({
+        bin: exe,
+        env: { DATABASE_URL: postgresDatabase() },
+        cwd: folder,
+      });
+      expect(await searchBerlin(server.address)).toEqual(['Germany']);
+      expect(await server.stop()).toBe(0);
+    },
+    300_000,
+  );
+});
