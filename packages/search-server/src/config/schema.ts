@@ -35,7 +35,6 @@ export const configKeys = {
   statement_timeout_ms: key(
     int(0, 600_000).default(5_000),
     'longest a database statement may run (0: no limit)',
-    true,
   ),
   sample_data: key(bool.default(true), 'load Natural Earth countries when the database is empty'),
   default_page_size: key(int(1, 10_000).default(50), 'Search page size when a request gives none', true),
