@@ -16,6 +16,7 @@ import { createTelemetryMiddleware } from './rpc/telemetry-middleware.js';
 import { loadSampleDataIfEmpty } from './sample-data.js';
 import { createLogger, type ServerLogger } from './telemetry/logger.js';
 import { createMetrics, createNoopMetrics, type Metrics } from './telemetry/metrics.js';
+import { serverCredentials } from './tls.js';
 import { serverVersion } from './version.js';
 
 /** A running server. */
@@ -173,7 +174,7 @@ export async function startSearchServer(
 
   let port: number;
   try {
-    port = await server.listen(config.listen);
+    port = await server.listen(config.listen, serverCredentials(config));
   } catch (error) {
     log.fatal({ err: error, listen: config.listen }, 'could not listen');
     await db.close();

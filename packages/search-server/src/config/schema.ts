@@ -44,6 +44,12 @@ export const configKeys = {
     int(1024, 64 * 1024 * 1024).default(4 * 1024 * 1024),
     'largest gRPC message accepted',
   ),
+  tls_cert_file: key(z.string().default(''), 'PEM certificate chain for TLS; empty: plaintext'),
+  tls_key_file: key(z.string().default(''), 'PEM private key for TLS (with tls_cert_file)'),
+  tls_client_ca_file: key(
+    z.string().default(''),
+    'PEM CA bundle: when set, clients must present a certificate it signed (mTLS)',
+  ),
   log_level: key(logLevel.default('info'), 'log level', true),
   statsd_host: key(hostPort.default('127.0.0.1:8125'), 'StatsD daemon (UDP host:port)'),
   statsd_prefix: key(z.string().default('geosearch.'), 'prefix of every metric name', true),
