@@ -18,6 +18,8 @@ export default defineConfig({
         test: {
           name: 'core',
           include: ['packages/search-core/test/**/*.test.ts'],
+          // Builds migrated PGlite templates once per run; each test copies one.
+          globalSetup: ['packages/search-core/test/global-setup.ts'],
           testTimeout: 60_000,
           hookTimeout: 120_000,
         },

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { FieldViolation } from './errors.js';
 import type { Limits } from './limits.js';
-import { violationsOf } from './validation.js';
+import { isStorableText, UNSTORABLE_TEXT, violationsOf } from './validation.js';
 
 /** A feature that passed validation, ready to write. */
 export interface ValidFeature {
@@ -91,6 +91,26 @@ function checkGeometry(geometry: ValidFeature['geometry'], maxVertices: number):
   return undefined;
 }
 
+/** The path of the first key or string inside `value` that PostgreSQL's jsonb cannot hold, if any. */
+function unstorablePath(value: unknown, path: string): string | undefined {
+  if (typeof value === 'string') return isStorableText(value) ? undefined : path;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const bad = unstorablePath(value[i], `${path}[${i}]`);
+      if (bad !== undefined) return bad;
+    }
+    return undefined;
+  }
+  if (typeof value === 'object' && value !== null) {
+    for (const [key, inner] of Object.entries(value)) {
+      if (!isStorableText(key)) return path;
+      const bad = unstorablePath(inner, `${path}.${key}`);
+      if (bad !== undefined) return bad;
+    }
+  }
+  return undefined;
+}
+
 function textOf(value: unknown): string | undefined {
   if (typeof value === 'string') return value.trim();
   if (typeof value === 'number' && Number.isFinite(value)) return String(value);
@@ -121,6 +141,7 @@ export function checkFeature(input: unknown, keys: FeatureKeys, limits: Limits):
   if (externalId.length > limits.maxExternalIdLength) {
     return reject({ field: 'id', reason: `must be at most ${limits.maxExternalIdLength} characters` });
   }
+  if (!isStorableText(externalId)) return { ok: false, externalId: '', reason: `id: ${UNSTORABLE_TEXT}` };
   const name = textOf(properties[keys.nameProperty]);
   const withId = (v: FieldViolation): FeatureCheck => ({
     ok: false,
@@ -138,6 +159,11 @@ export function checkFeature(input: unknown, keys: FeatureKeys, limits: Limits):
       reason: `must be at most ${limits.maxNameLength} characters`,
     });
   }
+  if (!isStorableText(name)) {
+    return withId({ field: `properties.${keys.nameProperty}`, reason: UNSTORABLE_TEXT });
+  }
+  const badProperty = unstorablePath(properties, 'properties');
+  if (badProperty !== undefined) return withId({ field: badProperty, reason: UNSTORABLE_TEXT });
   const geometry = feature.geometry as ValidFeature['geometry'];
   const problem = checkGeometry(geometry, limits.maxVertices);
   if (problem) return withId(problem);

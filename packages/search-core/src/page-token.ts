@@ -41,8 +41,11 @@ export function createPageTokens(key: Uint8Array): PageTokens {
     decode(fingerprint, token) {
       const [payload, signature, extra] = token.split('.');
       if (!payload || !signature || extra !== undefined) badToken();
-      const given = Buffer.from(signature, 'base64url');
-      if (given.length !== MAC_BYTES || !timingSafeEqual(given, mac(payload))) badToken();
+      // Compare the signature text, not its decoded bytes: base64url's last
+      // character carries unused bits, so several spellings decode alike.
+      const given = Buffer.from(signature);
+      const expected = Buffer.from(mac(payload).toString('base64url'));
+      if (given.length !== expected.length || !timingSafeEqual(given, expected)) badToken();
       let parsed: unknown;
       try {
         parsed = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));

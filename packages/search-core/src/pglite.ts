@@ -8,6 +8,11 @@ import type { Database } from './database.js';
 export interface PgliteOptions {
   /** Data folder; omit for an in-memory database. */
   readonly dataDir?: string;
+  /**
+   * A tarball made by PGlite's `dumpDataDir()` to start from instead of an
+   * empty cluster. The folder (or memory) must not hold a database yet.
+   */
+  readonly loadDataDir?: Blob;
 }
 
 /** An embedded PostgreSQL with PostGIS and pg_trgm, and a Kysely over it. */
@@ -21,11 +26,13 @@ export interface EmbeddedDatabase {
 /**
  * Opens embedded PGlite with the PostGIS and pg_trgm extensions loaded (they
  * are created by the migrations). The first start on a new folder takes
- * several seconds; later starts on the same folder are faster.
+ * several seconds; later starts on the same folder, or from a
+ * `loadDataDir` tarball, skip initdb and are faster.
  */
 export async function openPglite(options: PgliteOptions = {}): Promise<EmbeddedDatabase> {
   const pglite = await PGlite.create({
     ...(options.dataDir === undefined ? {} : { dataDir: options.dataDir }),
+    ...(options.loadDataDir === undefined ? {} : { loadDataDir: options.loadDataDir }),
     extensions: { postgis, pg_trgm },
   });
   const db = new Kysely<Database>({ dialect: new PGliteDialect({ pglite }) });

@@ -26,11 +26,11 @@ export function stCovers(geom: Expression<unknown>, point: Expression<unknown>):
   return sql<boolean>`ST_Covers(${geom}, ${point})`;
 }
 
-/** True when the two geographies are at most `meters` apart (spheroid). */
+/** True when the two geographies are at most `meters` apart (spheroid); a number is bound as a parameter. */
 export function stDWithin(
   a: Expression<unknown>,
   b: Expression<unknown>,
-  meters: number,
+  meters: number | Expression<number>,
 ): RawBuilder<boolean> {
   return sql<boolean>`ST_DWithin(${a}, ${b}, ${meters}::float8)`;
 }

@@ -17,6 +17,18 @@ export function parseOrThrow<T>(schema: z.ZodType<T>, input: unknown): T {
   return result.data;
 }
 
+/**
+ * True when `text` can be stored and compared by PostgreSQL as it is:
+ * well-formed Unicode (no lone surrogates) with no NUL character, which
+ * `text` and `jsonb` values cannot hold.
+ */
+export function isStorableText(text: string): boolean {
+  return text.isWellFormed() && !text.includes('\0');
+}
+
+/** Why {@link isStorableText} refused a value. */
+export const UNSTORABLE_TEXT = 'must be well-formed Unicode without NUL characters';
+
 /** A WGS 84 point: finite degrees, latitude within ±90, longitude within ±180. */
 export const pointSchema = z.object({
   lat: z
@@ -52,6 +64,7 @@ function buildSearchSchema(limits: Limits) {
       query: z
         .string()
         .max(limits.maxQueryLength, `must be at most ${limits.maxQueryLength} characters`)
+        .refine(isStorableText, UNSTORABLE_TEXT)
         .optional()
         .transform((q) => q?.trim() ?? ''),
       pageSize: pageSizeSchema(limits.defaultPageSize, limits.maxPageSize),
@@ -85,7 +98,8 @@ function buildKeySchema(limits: Limits) {
         externalId: z
           .string()
           .min(1, 'must not be empty')
-          .max(limits.maxExternalIdLength, `must be at most ${limits.maxExternalIdLength} characters`),
+          .max(limits.maxExternalIdLength, `must be at most ${limits.maxExternalIdLength} characters`)
+          .refine(isStorableText, UNSTORABLE_TEXT),
       }),
     ],
     { error: 'give an id or an external id' },

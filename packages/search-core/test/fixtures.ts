@@ -42,3 +42,25 @@ export function square(id: string, name: string, lng: number, lat: number, size 
     },
   };
 }
+
+/** One Natural Earth country by name; throws if the data set has no such country. */
+export function naturalEarthCountry(
+  name: string,
+  scale: '110m' | '50m' = '110m',
+): Feature<Polygon | MultiPolygon> {
+  const found = naturalEarthCountries(scale).find((f) => f.properties?.name === name);
+  if (!found) throw new Error(`no country named ${name} in world-atlas ${scale}`);
+  return found;
+}
+
+/** A `columns` x `rows` grid of small squares with ids `g0`, `g1`... and names `Grid 0`, `Grid 1`... */
+export function squareGrid(columns: number, rows: number, size = 0.01): Feature<Polygon>[] {
+  const squares: Feature<Polygon>[] = [];
+  for (let row = 0; row < rows; row++) {
+    for (let column = 0; column < columns; column++) {
+      const i = row * columns + column;
+      squares.push(square(`g${i}`, `Grid ${i}`, column * size * 2, row * size * 2, size));
+    }
+  }
+  return squares;
+}

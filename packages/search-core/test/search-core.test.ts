@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GeoSearchError } from '../src/errors.js';
-import { migrateToLatest } from '../src/migrate.js';
 import { createSearchCore, type SearchCore } from '../src/search-core.js';
 import { backends, openTestDatabase, type TestDatabase } from './backends.js';
 import { naturalEarthCountries, square } from './fixtures.js';
@@ -10,8 +9,7 @@ describe.each(backends)('search on %s', (backend) => {
   let core: SearchCore;
 
   beforeAll(async () => {
-    database = await openTestDatabase(backend);
-    await migrateToLatest(database.db);
+    database = await openTestDatabase(backend, { migrated: true });
     core = await createSearchCore({ db: database.db });
     const result = await core.importThings([
       { type: 'FeatureCollection', features: naturalEarthCountries() },

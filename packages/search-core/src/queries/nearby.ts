@@ -13,10 +13,17 @@ export interface NearbyHit {
 }
 
 /**
- * The `limit` things nearest to `point`. Candidates come from the geography
- * GiST index through the `<->` operator (sphere distance); the final order
- * uses exact spheroid distances, so a few extra candidates are fetched to
- * absorb the difference.
+ * Slack added to the search radius so that rounding differences between
+ * ST_Distance and ST_DWithin never drop a candidate: relative, then metres.
+ */
+const REACH_SLACK = { relative: 1e-6, meters: 0.01 };
+
+/**
+ * The `limit` things nearest to `point`, by exact spheroid distance, ties by
+ * id. The geography GiST index's `<->` operator ranks by sphere distance,
+ * which can disagree with the spheroid by a few tenths of a percent; so its
+ * `limit` nearest only bound the answer: every true answer lies within the
+ * farthest of them (spheroid), and that radius is searched exactly.
  */
 export async function nearby(
   ctx: CoreContext,
@@ -26,7 +33,7 @@ export async function nearby(
   const { point, limit, maxDistanceMeters, view } = parseOrThrow(nearbyInputSchema(ctx.limits()), input);
   const target = stMakeGeographyPoint(point);
   const geog = asGeography(sql.ref('t.geom'));
-  const candidates = limit * 2 + 10;
+  const distance = stDistanceMeters(geog, target);
 
   const rows = await timed(
     ctx.onEvent,
@@ -36,18 +43,30 @@ export async function nearby(
         .with('candidates', (db) =>
           db
             .selectFrom('things as t')
-            .select('t.id')
+            .select(distance.as('meters'))
             .$if(maxDistanceMeters !== undefined, (qb) =>
               qb.where(stDWithin(geog, target, maxDistanceMeters ?? 0)),
             )
             .orderBy(sql`${geog} <-> ${target}`)
-            .limit(candidates),
+            .limit(limit),
         )
-        .selectFrom('things as t')
-        .innerJoin('candidates as c', 'c.id', 't.id')
+        .with('reach', (db) =>
+          db
+            .selectFrom('candidates')
+            .select(
+              sql<number>`max(meters) * ${1 + REACH_SLACK.relative}::float8 + ${REACH_SLACK.meters}::float8`.as(
+                'meters',
+              ),
+            ),
+        )
+        .selectFrom(['things as t', 'reach as r'])
         .select(thingColumns)
         .$if(view === 'full', (qb) => qb.select(thingGeometry))
-        .select(stDistanceMeters(geog, target).as('distance'))
+        .select(distance.as('distance'))
+        .where(stDWithin(geog, target, sql.ref<number>('r.meters')))
+        .$if(maxDistanceMeters !== undefined, (qb) =>
+          qb.where(stDWithin(geog, target, maxDistanceMeters ?? 0)),
+        )
         .orderBy(sql`distance`)
         .orderBy('t.id')
         .limit(limit)
