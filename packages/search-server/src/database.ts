@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import type { Database } from '@geosearch/search-core';
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
+import { withPreparedStatements } from './prepared-statements.js';
 
 /** The database the server runs on. */
 export interface ServerDatabase {
@@ -39,7 +40,7 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Server
   });
   // An idle client that loses its connection emits 'error' on the pool; without a listener it would crash the process.
   pool.on('error', () => {});
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: withPreparedStatements(pool) }) });
   return {
     backend: 'postgres',
     db,

@@ -83,16 +83,14 @@ const geojsonText = fc.oneof(
   fc.json(),
   deepJson,
   anyText,
-  fc
-    .array(fc.tuple(anyNumber, anyNumber), { minLength: 0, maxLength: 50 })
-    .map((ring) =>
-      JSON.stringify({
-        type: 'Feature',
-        id: 'fuzz',
-        properties: { name: 'fuzz' },
-        geometry: { type: 'Polygon', coordinates: [ring] },
-      }),
-    ),
+  fc.array(fc.tuple(anyNumber, anyNumber), { minLength: 0, maxLength: 50 }).map((ring) =>
+    JSON.stringify({
+      type: 'Feature',
+      id: 'fuzz',
+      properties: { name: 'fuzz' },
+      geometry: { type: 'Polygon', coordinates: [ring] },
+    }),
+  ),
 );
 
 describe('fuzzed requests against the real server', () => {
