@@ -13,6 +13,7 @@ import { watchReadiness } from './readiness.js';
 import { createErrorMiddleware } from './rpc/error-middleware.js';
 import { createSearchService } from './rpc/search-service.js';
 import { createTelemetryMiddleware } from './rpc/telemetry-middleware.js';
+import { createTerminator } from './rpc/terminator-middleware.js';
 import { loadSampleDataIfEmpty } from './sample-data.js';
 import { createLogger, type ServerLogger } from './telemetry/logger.js';
 import { createMetrics, createNoopMetrics, type Metrics } from './telemetry/metrics.js';
@@ -160,7 +161,8 @@ export async function startSearchServer(
         onDeleted: (thing) => each('onDeleted', (e) => e.onDeleted?.(thing)),
       }),
     );
-  server.add(HealthDefinition, HealthServiceImpl(health));
+  const terminator = createTerminator();
+  server.with(terminator.middleware).add(HealthDefinition, HealthServiceImpl(health));
   server.add(
     ServerReflectionService,
     ServerReflection(descriptorSet, [SearchServiceDefinition.fullName, 'grpc.health.v1.Health']),
@@ -217,6 +219,8 @@ export async function startSearchServer(
         stopReadiness();
         clearInterval(gauges);
         log.info({ inFlight: inFlight.count }, 'shutting down: NOT_SERVING');
+        // Let health watchers receive NOT_SERVING, then end their streams so the drain need not wait for them.
+        setTimeout(() => terminator.terminate(), 100).unref();
         await eachAsync('beforeDrain', (e) => e.beforeDrain?.());
         const budget = Math.max(0, config.shutdown_timeout_ms - (performance.now() - t0) - 500);
         if ((await withTimeout(server.shutdown(), budget)) === 'timeout') {
