@@ -1,12 +1,9 @@
-import type { CallContext, ServerMiddlewareCall } from 'nice-grpc';
+import type { CallContext, ServerMiddleware, ServerMiddlewareCall } from 'nice-grpc';
 
 /** Ends long-lived server streams (health Watch) so that a graceful shutdown need not wait for them. */
 export interface Terminator {
   /** Middleware for the services whose streams may be ended. */
-  readonly middleware: <Request, Response>(
-    call: ServerMiddlewareCall<Request, Response>,
-    context: CallContext,
-  ) => AsyncGenerator<Response, Response | void, undefined>;
+  readonly middleware: ServerMiddleware;
   /** Ends every open stream cleanly (status OK), now and for calls that start later. */
   terminate(): void;
 }
