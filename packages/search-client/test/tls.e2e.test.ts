@@ -1,5 +1,6 @@
 import { readFileSync, rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Certificates, makeCertificates } from '../../../test/support/certificates.js';
 import {
   databaseEnv,
   e2eBackends,
@@ -8,7 +9,6 @@ import {
   stopAllServers,
 } from '../../../test/support/server-process.js';
 import { createSearchClient } from '../src/search-client.js';
-import { type Certificates, makeCertificates } from './support/certificates.js';
 import { runCli } from './support/run-cli.js';
 
 afterAll(stopAllServers);

@@ -15,7 +15,7 @@ export interface Certificates {
 
 /** Makes a CA, a server certificate for 127.0.0.1/localhost and a client certificate with openssl, in a temp folder. */
 export function makeCertificates(): Certificates {
-  const dir = mkdtempSync(join(tmpdir(), 'geosearch-client-tls-'));
+  const dir = mkdtempSync(join(tmpdir(), 'geosearch-tls-'));
   const f = (name: string) => join(dir, name);
   const openssl = (...args: string[]) => execFileSync('openssl', args, { stdio: 'ignore' });
   openssl(
@@ -27,7 +27,7 @@ export function makeCertificates(): Certificates {
     '-days',
     '1',
     '-subj',
-    '/CN=geosearch client test CA',
+    '/CN=geosearch test CA',
     '-keyout',
     f('ca.key'),
     '-out',
