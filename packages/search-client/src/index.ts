@@ -1,5 +1,6 @@
 export type { BackoffOptions } from './backoff.js';
 export type { RetryOptions, SearchClientOptions } from './client-options.js';
+export * from './discovery/index.js';
 export { createStaticDiscovery, isHostPort, type TargetDiscovery } from './discovery.js';
 export { codeOfStatus, type ErrorCode, errorCodes, isErrorCode } from './error-codes.js';
 export { readGeoJsonFeatures } from './geojson-features.js';

@@ -37,9 +37,12 @@ async function searchBerlin(address: string): Promise<string[]> {
 describe('packaging', () => {
   it('installs from npm tarballs into an empty folder and serves without the monorepo', async () => {
     const tarballs = mkdtempSync(join(tmpdir(), 'geosearch-tarballs-'));
-    const packed = ['generated', 'packages/search-core', 'packages/search-server'].map((dir) =>
-      pack(dir, tarballs),
-    );
+    const packed = [
+      'generated',
+      'packages/search-core',
+      'packages/search-client',
+      'packages/search-server',
+    ].map((dir) => pack(dir, tarballs));
     const app = mkdtempSync(join(tmpdir(), 'geosearch-install-'));
     writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'app', private: true, type: 'module' }));
     execFileSync('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', ...packed], {
