@@ -1,4 +1,6 @@
 import { ConfigError, configHelp, loadConfig } from './config/load-config.js';
+import { consulSettingsFromConfig } from './consul/consul-settings.js';
+import { readKvStartConfig } from './consul/kv-start-config.js';
 import { createExtensions } from './extensions.js';
 import { startSearchServer } from './server.js';
 import { serverVersion } from './version.js';
@@ -20,6 +22,15 @@ export async function main(argv: readonly string[], env: Record<string, string |
   let config: ReturnType<typeof loadConfig>;
   try {
     config = loadConfig({ env, argv });
+    // Consul KV values win over flags and environment (as envconsul did), for start-only keys too.
+    const consul = consulSettingsFromConfig(config, env);
+    if (consul) {
+      const kv = await readKvStartConfig(consul);
+      for (const { key, reason } of kv.refused) {
+        process.stderr.write(`search-server: Consul KV ${consul.kvPrefix ?? ''}${key} ignored: ${reason}\n`);
+      }
+      if (Object.keys(kv.values).length > 0) config = loadConfig({ env, argv, overrides: kv.values });
+    }
   } catch (error) {
     if (error instanceof ConfigError) {
       process.stderr.write(`search-server: ${error.message}\n`);
@@ -28,7 +39,18 @@ export async function main(argv: readonly string[], env: Record<string, string |
     }
     throw error;
   }
-  const server = await startSearchServer(config, createExtensions(config));
+  let extensions: ReturnType<typeof createExtensions>;
+  try {
+    extensions = createExtensions(config, env);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`search-server: ${error.message}\n`);
+      process.exitCode = 2;
+      return;
+    }
+    throw error;
+  }
+  const server = await startSearchServer(config, extensions);
   let signals = 0;
   const onSignal = (signal: NodeJS.Signals) => {
     signals++;

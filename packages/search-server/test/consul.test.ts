@@ -326,12 +326,23 @@ describe('live configuration from KV', () => {
       (await searchCode(server, 10)) === Status.OK ? true : undefined,
     );
     expect(await searchCode(server, 21)).toBe(Status.INVALID_ARGUMENT);
+    await agent.del(kv('listen'));
     expect(await server.stop('SIGTERM')).toBe(0);
   }, 120_000);
 
-  it('applies the KV values present at start', async () => {
+  it('applies the KV values present at start, start-only keys included', async () => {
     await agent.put(kv('max_page_size'), '4');
+    await agent.put(kv('max_message_bytes'), '2048');
     const server = await startRegistered(agent);
+    const channel = createChannel(server.address);
+    const tooBig = await createClient(SearchServiceDefinition, channel)
+      .search({ query: 'x'.repeat(4096) })
+      .then(
+        () => Status.OK,
+        (error: unknown) => (error instanceof ClientError ? error.code : Status.UNKNOWN),
+      );
+    channel.close();
+    expect(tooBig).toBe(Status.RESOURCE_EXHAUSTED);
     await until('max_page_size 4 in force', 2_000, async () =>
       (await searchCode(server, 5)) === Status.INVALID_ARGUMENT ? true : undefined,
     );
