@@ -9,6 +9,7 @@ import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
 import { build } from 'esbuild';
 
 const pkgDir = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -16,6 +17,12 @@ const out = join(pkgDir, 'dist-sea');
 const { version } = JSON.parse(readFileSync(join(pkgDir, 'package.json'), 'utf8'));
 rmSync(out, { recursive: true, force: true });
 mkdirSync(out, { recursive: true });
+
+// @platformatic/kafka reads a WebAssembly file next to its module through import.meta.url, which a
+// CommonJS bundle lacks: give the bundle a real import.meta.url, and take the self-contained build
+// of @platformatic/wasm-utils (the WebAssembly embedded).
+const kafkaRequire = createRequire(createRequire(join(pkgDir, 'package.json')).resolve('@platformatic/kafka'));
+const wasmUtils = join(dirname(kafkaRequire.resolve('@platformatic/wasm-utils')), 'bundled.js');
 
 const bundle = join(out, 'search-server.cjs');
 await build({
@@ -27,7 +34,9 @@ await build({
   outfile: bundle,
   conditions: ['@geosearch/source'],
   external: ['@electric-sql/pglite', '@electric-sql/pglite/*', '@electric-sql/pglite-postgis', 'unix-dgram'],
-  define: { GEOSEARCH_SERVER_VERSION: JSON.stringify(version) },
+  define: { GEOSEARCH_SERVER_VERSION: JSON.stringify(version), 'import.meta.url': '__importMetaUrl' },
+  banner: { js: "const __importMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
+  alias: { '@platformatic/wasm-utils': wasmUtils },
   logLevel: 'warning',
   legalComments: 'none',
 });
