@@ -35,7 +35,8 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Server
     connectionString: options.databaseUrl,
     max: options.poolSize,
     connectionTimeoutMillis: 2_000,
-    options: `-c statement_timeout=${options.statementTimeoutMs}`,
+    // Custom plans: a generic plan of the point query (LIMIT and point unknown) walks the whole table.
+    options: `-c statement_timeout=${options.statementTimeoutMs} -c plan_cache_mode=force_custom_plan`,
     application_name: 'search-server',
   });
   // An idle client that loses its connection emits 'error' on the pool; without a listener it would crash the process.

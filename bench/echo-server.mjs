@@ -1,0 +1,54 @@
+// The transport baseline: a nice-grpc (on @grpc/grpc-js) server with the real
+// SearchService definition whose Search answers one fixed hit shaped like a
+// real one, without touching a database. Other methods are UNIMPLEMENTED.
+// Listens on 127.0.0.1 and the port given as the first argument (0: any),
+// logs one JSON `serving` line with the port, and stops on SIGTERM or SIGINT.
+import { join } from 'node:path';
+import { loadWorkspaceGrpc } from './lib/workspace-grpc.mjs';
+
+const grpc = loadWorkspaceGrpc(join(import.meta.dirname, '..'));
+const now = new Date();
+const response = {
+  results: [
+    {
+      thing: {
+        id: 4242,
+        externalId: 'grid-4242',
+        name: 'Kamarur 4242',
+        properties: { i: 42, j: 42 },
+        geometryGeojson: '',
+        bbox: { minLng: 5.84, minLat: 40.84, maxLng: 5.86, maxLat: 40.86 },
+        createTime: now,
+        updateTime: now,
+        version: 1,
+      },
+      score: 1,
+    },
+  ],
+  nextPageToken: '',
+};
+const unimplemented = async () => {
+  throw new grpc.ServerError(grpc.Status.UNIMPLEMENTED, 'echo server: Search only');
+};
+
+const server = grpc.createServer();
+server.add(grpc.SearchServiceDefinition, {
+  search: async () => response,
+  nearby: unimplemented,
+  getThing: unimplemented,
+  importThings: unimplemented,
+  deleteThing: unimplemented,
+  monitor: unimplemented,
+});
+const port = await server.listen(`127.0.0.1:${process.argv[2] ?? '0'}`);
+process.stdout.write(`${JSON.stringify({ msg: 'serving', port })}\n`);
+
+const stop = () => {
+  server.shutdown().then(
+    () => process.exit(0),
+    () => process.exit(1),
+  );
+  setTimeout(() => process.exit(1), 3_000).unref();
+};
+process.once('SIGTERM', stop);
+process.once('SIGINT', stop);

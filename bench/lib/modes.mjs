@@ -1,0 +1,37 @@
+/**
+ * The two configurations. `smoke` is for CI: the 10k grid, two seconds per
+ * scenario, and a gate. `full` runs every data set for longer.
+ */
+export const modes = {
+  smoke: {
+    datasets: ['grid-10k'],
+    durationS: 2,
+    warmupS: 1,
+    pointConcurrency: [1, 4, 32],
+    otherConcurrency: [4],
+    points: { inside: 900, uniform: 100 },
+    names: { queries: 12, pages: 3, pageSize: 10 },
+    import: { count: 5_000, batch: 500 },
+    coldStartRuns: { postgres: 2, pglite: 1 },
+    // The brief's gate: the server against pgbench running its exact statement ('statement'),
+    // or against the same statement with its LIMIT inline ('inline': always a custom plan).
+    gate: { threshold: 0.3, concurrency: [4, 32], baseline: 'statement' },
+  },
+  full: {
+    datasets: ['grid-10k', 'grid-100k', 'grid-1m', 'countries'],
+    durationS: 15,
+    warmupS: 3,
+    pointConcurrency: [1, 4, 32],
+    otherConcurrency: [4, 32],
+    points: { inside: 1800, uniform: 200 },
+    names: { queries: 24, pages: 4, pageSize: 10 },
+    import: { count: 100_000, batch: 500 },
+    coldStartRuns: { postgres: 3, pglite: 3 },
+    gate: undefined,
+  },
+};
+
+/** One line describing a mode, for the report. */
+export const modeSummary = (mode) =>
+  `data sets ${mode.datasets.join(', ')}; ${mode.durationS} s per scenario after ${mode.warmupS} s warm-up; ` +
+  `Search by point at ${mode.pointConcurrency.join('/')} in flight; import ${mode.import.count} features`;

@@ -1,0 +1,291 @@
+const num = (n, digits = 0) =>
+  Number.isFinite(n)
+    ? n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits })
+    : '—';
+const ms = (n) => (Number.isFinite(n) ? num(n, n < 10 ? 2 : 1) : '—');
+const ratio = (a, b) => (Number.isFinite(a) && Number.isFinite(b) && b > 0 ? num(a / b, 2) : '—');
+const table = (header, lines) =>
+  [
+    `| ${header.join(' | ')} |`,
+    `| ${header.map(() => '---').join(' | ')} |`,
+    ...lines.map((l) => `| ${l.join(' | ')} |`),
+  ].join('\n');
+
+/** The pgbench row of baseline `variant` with the same data set and concurrency as `row`, if any. */
+export function pgbenchPeer(rows, row, variant) {
+  return rows.find(
+    (r) =>
+      r.kind === 'pgbench' &&
+      r.variant === variant &&
+      r.dataset === row.dataset &&
+      r.concurrency === row.concurrency,
+  );
+}
+
+/** True for closed-loop Search-by-point rows of the server: the ones pgbench is a baseline for. */
+export const isPointSearch = (row) =>
+  row.kind === 'server' && !row.rps && row.scenario.startsWith('Search by point');
+
+/** The echo row with the same concurrency as `row`, if any. */
+export function echoPeer(rows, row) {
+  return rows.find((r) => r.kind === 'echo' && r.concurrency === row.concurrency && !r.rps);
+}
+
+/** The whole Markdown report of one run (see bench/README.md for what each section means). */
+export function markdownReport(r) {
+  const m = r.machine;
+  const out = [];
+  out.push(`# geosearch benchmark: ${r.mode}, ${r.startedAt}`);
+  out.push('');
+  out.push(
+    r.gate
+      ? `**Gate ${r.gate.pass ? 'PASSED' : 'FAILED'}**: Search-by-point QPS / QPS of "${r.gate.baseline}" must be at least ${r.gate.threshold} ` +
+          `(${r.gate.checks.map((c) => `${c.dataset}, ${c.concurrency} in flight: ${num(c.ratio, 2)}`).join('; ')}).`
+      : 'No gate in this mode.',
+  );
+  out.push('');
+  out.push('## Machine and versions');
+  out.push('');
+  out.push(`- ${m.nproc} CPUs (nproc), ${m.cpuModel}, ${m.memoryGiB} GiB memory, Linux ${m.kernel}`);
+  out.push(
+    `- load average (1, 5, 15 min) at start: ${r.loadStart.join(', ')}; at end: ${r.loadEnd.join(', ')}`,
+  );
+  out.push(
+    `- ${Object.entries(r.versions)
+      .map(([k, v]) => `${k} ${v}`)
+      .join('; ')}`,
+  );
+  out.push(`- run: \`${r.runCommand}\` (${r.mode}: ${r.modeSummary}), ${num(r.elapsedS, 0)} s in all`);
+  out.push('');
+  out.push(
+    `Every figure has the one-minute load average next to it: above ${m.nproc} (the CPU count), other work`,
+  );
+  out.push(
+    'was competing for the CPUs. Compare rows measured at similar load, and prefer ratios to absolute numbers.',
+  );
+  out.push('');
+  out.push('## Data sets');
+  out.push('');
+  out.push(
+    table(
+      [
+        'data set',
+        'things',
+        'thing_parts',
+        'extent (lng, lat)',
+        'built this run',
+        'ghz points covered',
+        'pgbench points covered',
+      ],
+      r.datasets.map((d) => [
+        d.name,
+        num(d.count),
+        num(d.parts),
+        `${num(d.extent.minLng, 2)}…${num(d.extent.maxLng, 2)}, ${num(d.extent.minLat, 2)}…${num(d.extent.maxLat, 2)}`,
+        d.builtInS === undefined ? 'no (cached)' : `${num(d.builtInS, 0)} s`,
+        `${num(d.hitRate * 100, 0)} %`,
+        `${num(d.pgbenchHitRate * 100, 0)} %`,
+      ]),
+    ),
+  );
+  out.push('');
+  out.push('## Throughput and latency');
+  out.push('');
+  out.push(
+    table(
+      [
+        'scenario',
+        'data set',
+        'in flight',
+        'QPS',
+        'p50 ms',
+        'p99 ms',
+        'errors',
+        'ratio to pgbench (same statement)',
+        'ratio to pgbench (LIMIT inline)',
+        'ratio to echo',
+        'load 1m',
+      ],
+      r.rows.map((row) => [
+        row.rps ? `${row.scenario} at ${num(row.rps)}/s` : row.scenario,
+        row.dataset,
+        String(row.concurrency),
+        num(row.qps),
+        ms(row.p50),
+        ms(row.p99),
+        row.errors ? `${num(row.errors)} (${row.errorKinds.join('; ').slice(0, 80)})` : '0',
+        isPointSearch(row) ? ratio(row.qps, pgbenchPeer(r.rows, row, 'statement')?.qps) : '—',
+        isPointSearch(row) ? ratio(row.qps, pgbenchPeer(r.rows, row, 'inline')?.qps) : '—',
+        row.kind === 'server' && !row.rps ? ratio(row.qps, echoPeer(r.rows, row)?.qps) : '—',
+        num(row.load, 2),
+      ]),
+    ),
+  );
+  out.push('');
+  out.push(`![QPS per scenario](${r.chartFile})`);
+  out.push('');
+  out.push('## Logging and metrics');
+  out.push('');
+  out.push(
+    table(
+      [
+        'log level',
+        'metrics',
+        'data set',
+        'in flight',
+        'QPS',
+        'p50 ms',
+        'p99 ms',
+        'ratio to quiet',
+        'StatsD packets',
+        'log bytes',
+        'RSS after MiB',
+        'load 1m',
+      ],
+      r.variants.map((v) => [
+        v.logLevel,
+        v.metrics ? 'on' : 'off',
+        v.row.dataset,
+        String(v.row.concurrency),
+        num(v.row.qps),
+        ms(v.row.p50),
+        ms(v.row.p99),
+        ratio(v.row.qps, r.variants[0]?.row.qps),
+        num(v.statsdPackets),
+        num(v.logBytes),
+        num(v.rssMiB, 0),
+        num(v.row.load, 2),
+      ]),
+    ),
+  );
+  out.push('');
+  out.push('## Import throughput');
+  out.push('');
+  out.push(
+    table(
+      ['features', 'per message', 'seconds', 'features/s', 'created', 'rejected', 'load 1m'],
+      r.imports.map((i) => [
+        num(i.features),
+        num(i.batch),
+        num(i.seconds, 1),
+        num(i.featuresPerS),
+        num(i.created),
+        num(i.rejected),
+        num(i.load, 2),
+      ]),
+    ),
+  );
+  out.push('');
+  out.push('## Cold start (process spawn to first successful Search)');
+  out.push('');
+  out.push(
+    table(
+      ['backend', 'data', 'runs', 'median ms', 'min ms', 'max ms', 'RSS after first Search MiB', 'load 1m'],
+      r.coldStarts.map((c) => [
+        c.backend,
+        c.data,
+        String(c.runs.length),
+        num(c.medianMs),
+        num(c.minMs),
+        num(c.maxMs),
+        num(c.rssMiB, 0),
+        num(c.load, 2),
+      ]),
+    ),
+  );
+  if (r.pgliteFirstStartS !== undefined) {
+    out.push('');
+    out.push(
+      `The PGlite data folder was made in this run: first start (migrations and sample countries) took ${num(r.pgliteFirstStartS, 1)} s.`,
+    );
+  }
+  out.push('');
+  out.push('## Memory (VmRSS of the server process)');
+  out.push('');
+  out.push(
+    table(
+      ['server', 'idle MiB', 'after requests MiB', 'peak (VmHWM) MiB', 'requests served', 'load 1m'],
+      r.memory.map((x) => [
+        x.label,
+        num(x.idleMiB, 0),
+        num(x.afterMiB, 0),
+        num(x.peakMiB, 0),
+        num(x.requests),
+        num(x.load, 2),
+      ]),
+    ),
+  );
+  out.push('');
+  out.push('## The SQL compared');
+  out.push('');
+  out.push(
+    'The point-in-polygon statement the server last ran during Search by point (from `pg_stat_activity`):',
+  );
+  out.push('');
+  out.push('```sql', r.sql.server || '(not captured)', '```');
+  out.push('');
+  out.push(
+    "pgbench's scripts (first data set; the extent differs per data set), run with `-M prepared`, so the point and a `:limit` are bound parameters:",
+  );
+  out.push('');
+  for (const [variant, script] of Object.entries(r.sql.pgbenchScripts ?? {})) {
+    out.push(
+      `${variant === 'inline' ? 'LIMIT inline' : 'Same statement'}:`,
+      '',
+      '```',
+      script.trimEnd(),
+      '```',
+      '',
+    );
+  }
+  out.push('## Query plans of the point statement');
+  out.push('');
+  out.push(
+    "EXPLAIN ANALYZE of the server's statement prepared on one connection, for a point inside a polygon:",
+  );
+  out.push(
+    'after six executions with the default `plan_cache_mode = auto` (what each pooled server connection',
+  );
+  out.push('runs once PostgreSQL has switched to a generic plan), and with a custom plan forced.');
+  out.push('');
+  out.push(
+    table(
+      ['data set', 'point (lng, lat)', 'auto, after 6 executions: ms', 'custom plan: ms', 'ratio'],
+      r.plans.map((p) => [
+        p.dataset,
+        `${num(p.point.lng, 5)}, ${num(p.point.lat, 5)}`,
+        num(p.auto.ms, 3),
+        num(p.custom.ms, 3),
+        ratio(p.auto.ms, p.custom.ms),
+      ]),
+    ),
+  );
+  for (const p of r.plans) {
+    out.push(
+      '',
+      `<details><summary>${p.dataset}: plans</summary>`,
+      '',
+      '```',
+      p.auto.plan,
+      '',
+      p.custom.plan,
+      '```',
+      '',
+      '</details>',
+    );
+  }
+  out.push('');
+  out.push('## Commands');
+  out.push('');
+  out.push(
+    `\`$WORK\` is the run's temporary folder (removed at the end); \`$GEOSEARCH_CACHE\` is ${r.cacheDir}.`,
+  );
+  out.push('');
+  out.push('```', ...r.commands, '```');
+  out.push('');
+  out.push('## Notes');
+  out.push('');
+  for (const note of r.notes) out.push(`- ${note}`);
+  out.push('');
+  return out.join('\n');
+}

@@ -1,0 +1,45 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ghzVersion } from './ghz.mjs';
+import { pgBin } from './postgres-cluster.mjs';
+
+/** Versions of everything measured: the server, Node, PostgreSQL, PostGIS, pgbench, ghz, the gRPC libraries. */
+export async function collectVersions({ cluster, processes, repoRoot, ghz, cacheDir }) {
+  const [[postgres, postgis] = []] = await cluster.sql(
+    cluster.url('geosearch'),
+    `SELECT current_setting('server_version'), postgis_lib_version()`,
+  );
+  const pgbench = (await processes.run(join(pgBin, 'pgbench'), ['--version'])).stdout.trim();
+  const server = JSON.parse(
+    readFileSync(join(repoRoot, 'packages', 'search-server', 'package.json'), 'utf8'),
+  );
+  return {
+    'search-server': server.version,
+    node: process.version,
+    PostgreSQL: postgres,
+    PostGIS: postgis,
+    pgbench: pgbench.replace(/^pgbench \(PostgreSQL\) /, ''),
+    ghz: `${ghzVersion} (${ghz.replace(cacheDir, '$GEOSEARCH_CACHE')})`,
+    '@grpc/grpc-js': server.dependencies['@grpc/grpc-js'],
+    'nice-grpc': server.dependencies['nice-grpc'],
+  };
+}
+
+/** What a reader needs to know to read the numbers right; `stale` lists sources newer than the build. */
+export function runNotes({ statsdAddress, stale }) {
+  return [
+    ...(stale.length > 0
+      ? [
+          `**The build was older than ${stale.length} source files** (${stale.slice(0, 5).join(', ')}${stale.length > 5 ? ', …' : ''}): these numbers are for the built code.`,
+        ]
+      : []),
+    "Search by point: the server runs search-core's statement through Kysely and pg (named prepared statements, pool of 10 connections: the default `database_pool_size`); pgbench runs it with `-M prepared` and one connection per client, so at 32 in flight pgbench has 32 connections and the server 10.",
+    'Two pgbench baselines: the same statement as the server (point and LIMIT bound), and the same with `LIMIT 51` written inline. After five executions of a prepared statement PostgreSQL may switch to a generic plan; the query-plans table shows what that costs for the bound statement.',
+    'ghz sends requests round-robin from a JSON file of points (most inside a polygon, some anywhere in the extent); pgbench draws points uniformly in the extent with `\\set`. "points covered" in the data-set table gives each side\'s hit rate.',
+    "ghz, pgbench, PostgreSQL and the server share the same CPUs; ghz uses one HTTP/2 connection; calls in flight when a run's time is up are not counted (`--duration-stop ignore`).",
+    'The fixed-rate row runs ghz `--rps` at 80 % of the best closed-loop Search-by-point QPS of that data set.',
+    'Search by name replays the first pages and pre-fetched page tokens of each query (tokens are stateless keyset cursors).',
+    `Servers run with GEOSEARCH_LOG_LEVEL=warn and GEOSEARCH_METRICS=false except in the logging-and-metrics table, whose StatsD packets go to a UDP socket of the bench (${statsdAddress}), not to a StatsD daemon.`,
+    'The bench runs its own PostgreSQL cluster (scripts/services/postgres with a private run folder and a free port), which also caches the generated data sets between runs.',
+  ];
+}

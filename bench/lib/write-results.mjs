@@ -1,0 +1,33 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { qpsChartSvg } from './chart.mjs';
+import { markdownReport } from './report.mjs';
+
+const barLabel = (r) =>
+  `${r.rps ? `${r.scenario} at ${r.rps}/s` : r.scenario}${r.dataset === '—' ? '' : `, ${r.dataset}`}, ${r.concurrency} in flight`.slice(
+    0,
+    60,
+  );
+
+/**
+ * Writes `<dir>/<base>.md` (the report), `.svg` (QPS per scenario) and
+ * `.json` (every figure; live handles such as processes left out).
+ */
+export function writeResults({ dir, base, results }) {
+  mkdirSync(dir, { recursive: true });
+  const chartFile = `${base}.svg`;
+  writeFileSync(join(dir, `${base}.md`), markdownReport({ ...results, chartFile }));
+  writeFileSync(
+    join(dir, chartFile),
+    qpsChartSvg({
+      title: `geosearch benchmark, ${results.mode}, ${results.startedAt.slice(0, 10)}`,
+      subtitle: `QPS per scenario; ${results.machine.nproc} CPUs, load average ${results.loadStart[0]} at start, ${results.loadEnd[0]} at end`,
+      bars: results.rows.map((r) => ({
+        kind: r.variant === 'inline' ? 'pgbench-inline' : r.kind,
+        qps: r.qps,
+        label: barLabel(r),
+      })),
+    }),
+  );
+  writeFileSync(join(dir, `${base}.json`), `${JSON.stringify({ ...results, chartFile }, null, 2)}\n`);
+}
