@@ -1,7 +1,9 @@
 import type { Command } from '../command.js';
+import { configCommand } from './config.js';
 import { deleteCommand } from './delete.js';
 import { getCommand } from './get.js';
 import { importCommand } from './import.js';
+import { logsCommand } from './logs.js';
 import { monitorCommand } from './monitor.js';
 import { nearbyCommand } from './nearby.js';
 import { searchCommand } from './search.js';
@@ -14,4 +16,6 @@ export const commands: readonly Command[] = [
   deleteCommand,
   importCommand,
   monitorCommand,
+  logsCommand,
+  configCommand,
 ];
