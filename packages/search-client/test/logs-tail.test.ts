@@ -1,15 +1,11 @@
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { type AddressInfo, createServer as createNetServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { SearchServiceDefinition } from '@geosearch/generated';
 import { createChannel, createClient, Metadata } from 'nice-grpc';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type PrivateKafka, startPrivateKafka } from '../../../test/support/private-kafka.js';
 import {
   databaseEnv,
-  repoRoot,
   type ServerProcess,
   startServerProcess,
   stopAllServers,
@@ -61,38 +57,14 @@ describe('log records', () => {
 // End-to-end: the real server ships to this file's own Kafka broker (scripts/services/kafka, its own run
 // folder and free ports); `geosearch logs tail` reads it back.
 
-const runDir = mkdtempSync(join(tmpdir(), 'geosearch-logs-tail-'));
-let kafkaEnv: NodeJS.ProcessEnv = {};
-const kafka = (command: 'start' | 'stop') =>
-  execFileSync(join(repoRoot, 'scripts', 'services', 'kafka'), [command], {
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'pipe'],
-    timeout: 240_000,
-    env: kafkaEnv,
-  });
-
-async function freePort(): Promise<number> {
-  const server = createNetServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
 describe('geosearch logs tail against a real broker', () => {
   let brokers = '';
   let server: ServerProcess;
+  let kafka: PrivateKafka;
 
   beforeAll(async () => {
-    kafkaEnv = {
-      ...process.env,
-      GEOSEARCH_RUN: runDir,
-      GEOSEARCH_KAFKA_PORT: String(await freePort()),
-      GEOSEARCH_KAFKA_CONTROLLER_PORT: String(await freePort()),
-    };
-    const out = kafka('start');
-    brokers = out.match(/^KAFKA_BROKERS=(.+)$/m)?.[1] ?? '';
-    if (!brokers) throw new Error(`kafka start printed no KAFKA_BROKERS: ${out}`);
+    kafka = await startPrivateKafka('logs-tail');
+    brokers = kafka.brokers;
     server = await startServerProcess({
       env: {
         ...(await databaseEnv('pglite')),
@@ -103,8 +75,7 @@ describe('geosearch logs tail against a real broker', () => {
   }, 300_000);
   afterAll(async () => {
     await stopAllServers();
-    kafka('stop');
-    rmSync(runDir, { recursive: true, force: true });
+    await kafka?.close();
   }, 120_000);
 
   it('prints the call line of a request with its instance, from the beginning, and stops at the end', async () => {

@@ -7,9 +7,9 @@
 // its WebAssembly files and is left out of the bundle.
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createRequire } from 'node:module';
 import { build } from 'esbuild';
 
 const pkgDir = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -21,7 +21,9 @@ mkdirSync(out, { recursive: true });
 // @platformatic/kafka reads a WebAssembly file next to its module through import.meta.url, which a
 // CommonJS bundle lacks: give the bundle a real import.meta.url, and take the self-contained build
 // of @platformatic/wasm-utils (the WebAssembly embedded).
-const kafkaRequire = createRequire(createRequire(join(pkgDir, 'package.json')).resolve('@platformatic/kafka'));
+const kafkaRequire = createRequire(
+  createRequire(join(pkgDir, 'package.json')).resolve('@platformatic/kafka'),
+);
 const wasmUtils = join(dirname(kafkaRequire.resolve('@platformatic/wasm-utils')), 'bundled.js');
 
 const bundle = join(out, 'search-server.cjs');

@@ -1,18 +1,14 @@
-import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { type AddressInfo, createServer as createNetServer } from 'node:net';
-import { loadavg, tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
+import { readFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { type SearchServiceClient, SearchServiceDefinition } from '@geosearch/generated';
 import { Consumer, stringDeserializers } from '@platformatic/kafka';
 import { createChannel, createClient } from 'nice-grpc';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type PrivateKafka, startPrivateKafka } from '../../../test/support/private-kafka.js';
 import {
   databaseEnv,
-  repoRoot,
   type ServerProcess,
   startServerProcess,
   stopAllServers,
@@ -43,24 +39,8 @@ const outageSeconds = Number(process.env.GEOSEARCH_KAFKA_SOAK_OUTAGE_S ?? 60);
 const benchSeconds = Number(process.env.GEOSEARCH_KAFKA_BENCH_S ?? 20);
 const benchRounds = Number(process.env.GEOSEARCH_KAFKA_BENCH_ROUNDS ?? 2);
 const backend = process.env.DATABASE_URL ? 'postgres' : 'pglite';
-const kafkaScript = join(repoRoot, 'scripts', 'services', 'kafka');
-const run = promisify(execFile);
-let runDir = '';
-let kafkaEnv: NodeJS.ProcessEnv = {};
+let kafka: PrivateKafka;
 let brokers = '';
-
-async function kafka(command: 'start' | 'stop'): Promise<string> {
-  const { stdout } = await run(kafkaScript, [command], { encoding: 'utf8', timeout: 240_000, env: kafkaEnv });
-  return stdout;
-}
-
-async function freePort(): Promise<number> {
-  const server = createNetServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 /** CPU time (user + system) of a process so far, in ms (Linux). */
 function cpuMs(pid: number | undefined): number {
@@ -198,20 +178,12 @@ async function closedLoop(client: SearchServiceClient, seconds: number, concurre
 
 describe.runIf(enabled)('kafka soak (opt-in: GEOSEARCH_KAFKA_SOAK=1)', () => {
   beforeAll(async () => {
-    runDir = mkdtempSync(join(tmpdir(), 'geosearch-kafka-soak-'));
-    kafkaEnv = {
-      ...process.env,
-      GEOSEARCH_RUN: runDir,
-      GEOSEARCH_KAFKA_PORT: String(await freePort()),
-      GEOSEARCH_KAFKA_CONTROLLER_PORT: String(await freePort()),
-    };
-    brokers = (await kafka('start')).match(/^KAFKA_BROKERS=(.+)$/m)?.[1] ?? '';
-    if (!brokers) throw new Error('kafka start printed no KAFKA_BROKERS');
+    kafka = await startPrivateKafka('kafka-soak');
+    brokers = kafka.brokers;
   }, 300_000);
   afterAll(async () => {
     await stopAllServers();
-    await kafka('stop');
-    rmSync(runDir, { recursive: true, force: true });
+    await kafka?.close();
   }, 120_000);
 
   it('loses no request and accounts for every record through a broker outage at ~300 records/s', async () => {
@@ -234,12 +206,12 @@ describe.runIf(enabled)('kafka soak (opt-in: GEOSEARCH_KAFKA_SOAK=1)', () => {
     await sleep(15_000);
     phase = 'outage';
     const stopStarted = Date.now();
-    await kafka('stop');
+    await kafka.control('stop');
     const stopMs = Date.now() - stopStarted;
     await sleep(outageSeconds * 1000);
     phase = 'restarting';
     const startStarted = Date.now();
-    await kafka('start');
+    await kafka.control('start');
     const brokerBackAt = Date.now();
     phase = 'after';
     const caughtUp = async () => {

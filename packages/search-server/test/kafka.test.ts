@@ -1,16 +1,11 @@
-import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { type AddressInfo, createServer as createNetServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { type SearchServiceClient, SearchServiceDefinition } from '@geosearch/generated';
 import { Consumer, stringDeserializers } from '@platformatic/kafka';
 import { type Channel, createChannel, createClient, Metadata } from 'nice-grpc';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type PrivateKafka, startPrivateKafka } from '../../../test/support/private-kafka.js';
 import {
   databaseEnv,
-  repoRoot,
   type ServerProcess,
   startServerProcess,
   stopAllServers,
@@ -21,41 +16,16 @@ import {
 // The broker is this file's own: its own run folder and free ports, so
 // stopping it for the outage test disturbs no one else's broker.
 
-const kafkaScript = join(repoRoot, 'scripts', 'services', 'kafka');
-const runDir = mkdtempSync(join(tmpdir(), 'geosearch-kafka-e2e-'));
-let kafkaEnv: NodeJS.ProcessEnv = {};
-const kafka = (command: 'start' | 'stop') =>
-  execFileSync(kafkaScript, [command], {
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'pipe'],
-    timeout: 240_000,
-    env: kafkaEnv,
-  });
+let kafka: PrivateKafka;
 let brokers = '';
 
-async function freePort(): Promise<number> {
-  const server = createNetServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
 beforeAll(async () => {
-  kafkaEnv = {
-    ...process.env,
-    GEOSEARCH_RUN: runDir,
-    GEOSEARCH_KAFKA_PORT: String(await freePort()),
-    GEOSEARCH_KAFKA_CONTROLLER_PORT: String(await freePort()),
-  };
-  const out = kafka('start');
-  brokers = out.match(/^KAFKA_BROKERS=(.+)$/m)?.[1] ?? '';
-  if (!brokers) throw new Error(`kafka start printed no KAFKA_BROKERS: ${out}`);
+  kafka = await startPrivateKafka('kafka-e2e');
+  brokers = kafka.brokers;
 }, 300_000);
 afterAll(async () => {
   await stopAllServers();
-  kafka('stop');
-  rmSync(runDir, { recursive: true, force: true });
+  await kafka?.close();
 }, 120_000);
 
 /** A record read back from a topic, with its value parsed. */
@@ -269,7 +239,7 @@ describe('kafka shipping at shutdown', () => {
 
 describe('kafka shipping with the broker down at start', () => {
   it('starts and serves without the broker, then delivers the backlog when it comes, dropping nothing', async () => {
-    kafka('stop');
+    await kafka.control('stop');
     const topic = topics();
     const server = await startShippingServer(topic);
     const channel = createChannel(server.address);
@@ -290,7 +260,7 @@ describe('kafka shipping with the broker down at start', () => {
       }
       expect((await client.monitor({})).logsDropped).toBe(0);
 
-      kafka('start');
+      await kafka.control('start');
       const records = unique(
         await readTopic(topic.logs, (rs) =>
           requestIds.every((id) => rs.some((r) => r.value.requestId === id)),
