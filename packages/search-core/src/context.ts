@@ -3,6 +3,7 @@ import type { Database } from './database.js';
 import type { CoreEventListener } from './events.js';
 import type { Limits } from './limits.js';
 import type { PageTokens } from './page-token.js';
+import type { QueryTemplates } from './query-template.js';
 
 /** What every core operation needs, supplied by the caller. */
 export interface CoreContext {
@@ -19,6 +20,8 @@ export interface CoreContext {
    * (`cancel query`); PGlite runs in-process and can only be left to finish.
    */
   readonly queryCancellation: 'cancel query' | 'ignore query';
+  /** Hot-path queries compiled once per shape. */
+  readonly templates: QueryTemplates;
 }
 
 /** Per-call options. */

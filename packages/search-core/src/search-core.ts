@@ -11,6 +11,7 @@ import { type ImportOptions, type ImportResult, importThings } from './queries/i
 import { type NearbyHit, nearby } from './queries/nearby.js';
 import { type SearchPage, search } from './queries/search.js';
 import { countThings, type Stats, stats } from './queries/stats.js';
+import { createQueryTemplates } from './query-template.js';
 import type { Thing } from './thing.js';
 import type { NearbyInput, SearchInput, ThingView } from './validation.js';
 
@@ -65,6 +66,7 @@ export async function createSearchCore(options: SearchCoreOptions): Promise<Sear
     onEvent: options.onEvent,
     pageTokens: createPageTokens(options.pageTokenKey ?? (await storedPageTokenKey(options.db))),
     queryCancellation: options.queryCancellation ?? 'cancel query',
+    templates: createQueryTemplates(),
   };
   return {
     search: (input, o) => search(ctx, input, o),

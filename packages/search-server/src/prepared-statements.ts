@@ -10,6 +10,20 @@ export function statementName(sql: string): string {
   return `gs_${createHash('sha1').update(sql).digest('base64url').slice(0, 20)}`;
 }
 
+/** Names already computed, by SQL text. The texts are few (queries are compiled per shape); the bound is a guard. */
+const names = new Map<string, string>();
+const MAX_NAMES = 1_000;
+
+function cachedStatementName(sql: string): string {
+  let name = names.get(sql);
+  if (name === undefined) {
+    if (names.size >= MAX_NAMES) names.clear();
+    name = statementName(sql);
+    names.set(sql, name);
+  }
+  return name;
+}
+
 /**
  * Wraps a pg pool for Kysely so that repeated statements run as named
  * prepared statements: PostgreSQL parses and plans each distinct SQL text
@@ -23,7 +37,7 @@ export function withPreparedStatements(pool: pg.Pool): PostgresPool {
     if (proxy === undefined) {
       const query = (sql: unknown, parameters?: readonly unknown[]) =>
         typeof sql === 'string' && PREPARABLE.test(sql)
-          ? client.query({ name: statementName(sql), text: sql, values: parameters as unknown[] })
+          ? client.query({ name: cachedStatementName(sql), text: sql, values: parameters as unknown[] })
           : client.query(sql as string, parameters as unknown[]);
       proxy = new Proxy(client, {
         get: (target, property, receiver) =>

@@ -37,51 +37,40 @@ export async function search(
 ): Promise<SearchPage> {
   const params = parseOrThrow(searchInputSchema(ctx.limits()), input);
   const { point, query, pageSize, view } = params;
-  const fingerprint = searchFingerprint([point?.lng ?? null, point?.lat ?? null, query]);
+  const fingerprint = () => searchFingerprint([point?.lng ?? null, point?.lat ?? null, query]);
   const after: PageCursor | undefined = params.pageToken
-    ? ctx.pageTokens.decode(fingerprint, params.pageToken)
+    ? ctx.pageTokens.decode(fingerprint(), params.pageToken)
     : undefined;
   const ranked = query !== '';
   if (after && ranked !== (after.score !== undefined)) {
     ctx.pageTokens.decode('', params.pageToken); // a token of the other kind: reject it the same way
   }
 
-  let q = ctx.db
-    .selectFrom('things as t')
-    .select(thingColumns)
-    .$if(view === 'full', (qb) => qb.select(thingGeometry));
-  if (point) {
-    q = q.where('t.id', 'in', (eb) =>
-      eb
-        .selectFrom('thing_parts as p')
-        .select('p.thing_id')
-        .where(stCovers(sql.ref('p.geom'), stMakePoint(point))),
-    );
-  }
-  const score = ranked ? sql<number>`similarity(t.name, ${query})` : sql<number>`1::real`;
-  if (ranked) {
-    const pattern = `%${escapeLike(query)}%`;
-    q = q.where(sql<boolean>`(t.name ILIKE ${pattern} OR t.name % ${query})`);
-    if (after?.score !== undefined) {
-      q = q.where(
-        sql<boolean>`(${score} < ${after.score}::real OR (${score} = ${after.score}::real AND t.id > ${after.id}))`,
-      );
-    }
-  } else if (after) {
-    q = q.where('t.id', '>', after.id);
-  }
-  const rows = await timed(
-    ctx.onEvent,
-    point ? (ranked ? 'search.point_and_name' : 'search.point') : 'search.name',
-    () =>
-      q
-        .select(score.as('score'))
-        .orderBy(sql`score`, 'desc')
-        .orderBy('t.id', 'asc')
-        .limit(pageSize + 1)
-        .execute(abortable(ctx, options)),
-    (r) => r.length,
+  const shape: SearchShape = {
+    point: point !== undefined,
+    ranked,
+    after: after !== undefined,
+    full: view === 'full',
+  };
+  // The values bound into the query: exactly those its shape uses.
+  const args: Partial<SearchArgs> = {
+    ...(point ? { lng: point.lng, lat: point.lat } : {}),
+    ...(ranked ? { query, pattern: `%${escapeLike(query)}%` } : {}),
+    ...(after?.score !== undefined ? { afterScore: after.score } : {}),
+    ...(after ? { afterId: after.id } : {}),
+    limit: pageSize + 1,
+  };
+  const compiled = ctx.templates.bind(`search:${shapeKey(shape)}`, args, (standIns) =>
+    searchQuery(ctx, shape, standIns as SearchArgs),
   );
+  const rows = (
+    await timed(
+      ctx.onEvent,
+      point ? (ranked ? 'search.point_and_name' : 'search.point') : 'search.name',
+      () => ctx.db.executeQuery(compiled, abortable(ctx, options)),
+      (r) => r.rows.length,
+    )
+  ).rows;
 
   const page = rows.slice(0, pageSize);
   const hits = page.map((row) => ({ thing: toThing(row), score: Number(row.score) }));
@@ -89,9 +78,64 @@ export async function search(
   const nextPageToken =
     rows.length > pageSize && last
       ? ctx.pageTokens.encode(
-          fingerprint,
+          fingerprint(),
           ranked ? { score: Number(last.score), id: Number(last.id) } : { id: Number(last.id) },
         )
       : '';
   return { hits, nextPageToken };
+}
+
+/** What a search query's SQL depends on, besides its bound values. */
+interface SearchShape {
+  readonly point: boolean;
+  readonly ranked: boolean;
+  readonly after: boolean;
+  readonly full: boolean;
+}
+
+const shapeKey = (shape: SearchShape) => `${+shape.point}${+shape.ranked}${+shape.after}${+shape.full}`;
+
+/** The bound values of a search query (stand-ins when it is compiled). */
+interface SearchArgs {
+  readonly lng: number;
+  readonly lat: number;
+  readonly query: string;
+  readonly pattern: string;
+  readonly afterScore: number;
+  readonly afterId: number;
+  readonly limit: number;
+}
+
+/** Builds the search query of `shape` over the values `a`; compiled once per shape. */
+function searchQuery(ctx: CoreContext, shape: SearchShape, a: SearchArgs) {
+  // With a point: the things covering it, found first through the pieces' GiST index
+  // and materialized, so that the plan is sound whatever the point and the LIMIT are
+  // (even a generic one: planned without their values, it would otherwise walk every thing).
+  const things = shape.point
+    ? ctx.db
+        .with(
+          (cte) => cte('hits').materialized(),
+          (db) =>
+            db
+              .selectFrom('thing_parts as p')
+              .select('p.thing_id')
+              .distinct()
+              .where(stCovers(sql.ref('p.geom'), stMakePoint({ lng: a.lng, lat: a.lat }))),
+        )
+        .selectFrom('things as t')
+        .innerJoin('hits', 'hits.thing_id', 't.id')
+    : ctx.db.selectFrom('things as t');
+  let q = things.select(thingColumns).$if(shape.full, (qb) => qb.select(thingGeometry));
+  const score = shape.ranked ? sql<number>`similarity(t.name, ${a.query})` : sql<number>`1::real`;
+  if (shape.ranked) {
+    q = q.where(sql<boolean>`(t.name ILIKE ${a.pattern} OR t.name % ${a.query})`);
+    if (shape.after) {
+      q = q.where(
+        sql<boolean>`(${score} < ${a.afterScore}::real OR (${score} = ${a.afterScore}::real AND t.id > ${a.afterId}))`,
+      );
+    }
+  } else if (shape.after) {
+    q = q.where('t.id', '>', a.afterId);
+  }
+  return q.select(score.as('score')).orderBy(sql`score`, 'desc').orderBy('t.id', 'asc').limit(a.limit);
 }
