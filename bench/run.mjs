@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { datasetDefinitions } from './lib/datasets.mjs';
 import { describeGate, evaluateGate } from './lib/gate.mjs';
 import { buildProtoset, ensureGhz } from './lib/ghz.mjs';
+import { ensureLoadgen } from './lib/loadgen.mjs';
 import { load1, machineInfo } from './lib/machine.mjs';
 import { modeSummary, modes } from './lib/modes.mjs';
 import { createPostgresCluster } from './lib/postgres-cluster.mjs';
@@ -90,6 +91,7 @@ async function main() {
     load1,
     grpc: loadWorkspaceGrpc(repoRoot),
     ghz: await ensureGhz({ cacheDir, processes }),
+    loadgen: await ensureLoadgen({ repoRoot, cacheDir, processes }),
     protoset: await buildProtoset({ repoRoot, processes, out: join(workDir, 'geosearch.binpb') }),
     rows: [],
     commands: [],

@@ -5,7 +5,8 @@ import { join } from 'node:path';
 export const ghzModule = 'github.com/bojand/ghz';
 export const ghzVersion = 'v0.120.0';
 
-const goBinary = () =>
+/** The go binary: `GEOSEARCH_GO`, else /usr/local/go/bin/go when present, else `go` on the PATH. */
+export const goBinary = () =>
   process.env.GEOSEARCH_GO ?? (existsSync('/usr/local/go/bin/go') ? '/usr/local/go/bin/go' : 'go');
 
 /**

@@ -8,6 +8,8 @@ export const modes = {
     durationS: 2,
     warmupS: 1,
     pointConcurrency: [1, 4, 32],
+    // Search by point also driven by ghz at these concurrencies, to compare the generators.
+    ghzCrossCheck: [4],
     otherConcurrency: [4],
     points: { inside: 900, uniform: 100 },
     names: { queries: 12, pages: 3, pageSize: 10 },
@@ -22,6 +24,7 @@ export const modes = {
     durationS: 15,
     warmupS: 3,
     pointConcurrency: [1, 4, 32],
+    ghzCrossCheck: [4, 32],
     otherConcurrency: [4, 32],
     points: { inside: 1800, uniform: 200 },
     names: { queries: 24, pages: 4, pageSize: 10 },

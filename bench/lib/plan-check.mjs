@@ -6,7 +6,8 @@ import { pointSearchSelect } from './pgbench.mjs';
  * EXPLAIN ANALYZE of the server's point statement as a prepared statement on
  * one connection, for `point`: after six executions under the default
  * `plan_cache_mode = auto` (what each pooled connection of the server ends up
- * running, since PostgreSQL may switch to a generic plan after five), and
+ * running, since PostgreSQL may switch to a generic plan after five), with
+ * a generic plan forced (the statement is written so that it is sound) and
  * with a custom plan forced. Returns each plan's text and execution time.
  */
 export async function checkPointPlans({ cluster, dataset, point, dir }) {
@@ -33,6 +34,7 @@ export async function checkPointPlans({ cluster, dataset, point, dir }) {
     dataset: dataset.name,
     point,
     auto: await explain('auto'),
+    generic: await explain('force_generic_plan'),
     custom: await explain('force_custom_plan'),
   };
 }

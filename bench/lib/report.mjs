@@ -74,7 +74,7 @@ export function markdownReport(r) {
         'thing_parts',
         'extent (lng, lat)',
         'built this run',
-        'ghz points covered',
+        'request points covered',
         'pgbench points covered',
       ],
       r.datasets.map((d) => [
@@ -101,6 +101,8 @@ export function markdownReport(r) {
         'p50 ms',
         'p99 ms',
         'errors',
+        'client',
+        'client CPU µs/call',
         'ratio to pgbench (same statement)',
         'ratio to pgbench (LIMIT inline)',
         'ratio to echo',
@@ -114,6 +116,8 @@ export function markdownReport(r) {
         ms(row.p50),
         ms(row.p99),
         row.errors ? `${num(row.errors)} (${row.errorKinds.join('; ').slice(0, 80)})` : '0',
+        row.tool,
+        num(row.clientCpuUs),
         isPointSearch(row) ? ratio(row.qps, pgbenchPeer(r.rows, row, 'statement')?.qps) : '—',
         isPointSearch(row) ? ratio(row.qps, pgbenchPeer(r.rows, row, 'inline')?.qps) : '—',
         row.kind === 'server' && !row.rps ? ratio(row.qps, echoPeer(r.rows, row)?.qps) : '—',
@@ -246,15 +250,25 @@ export function markdownReport(r) {
   out.push(
     'after six executions with the default `plan_cache_mode = auto` (what each pooled server connection',
   );
-  out.push('runs once PostgreSQL has switched to a generic plan), and with a custom plan forced.');
+  out.push(
+    'runs once PostgreSQL has switched to a generic plan), with a generic plan forced, and with a custom plan forced.',
+  );
   out.push('');
   out.push(
     table(
-      ['data set', 'point (lng, lat)', 'auto, after 6 executions: ms', 'custom plan: ms', 'ratio'],
+      [
+        'data set',
+        'point (lng, lat)',
+        'auto, after 6 executions: ms',
+        'generic plan: ms',
+        'custom plan: ms',
+        'ratio auto/custom',
+      ],
       r.plans.map((p) => [
         p.dataset,
         `${num(p.point.lng, 5)}, ${num(p.point.lat, 5)}`,
         num(p.auto.ms, 3),
+        num(p.generic?.ms, 3),
         num(p.custom.ms, 3),
         ratio(p.auto.ms, p.custom.ms),
       ]),
@@ -267,6 +281,8 @@ export function markdownReport(r) {
       '',
       '```',
       p.auto.plan,
+      '',
+      p.generic?.plan ?? '',
       '',
       p.custom.plan,
       '```',

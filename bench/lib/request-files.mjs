@@ -1,28 +1,44 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { writeRequestFile } from './loadgen.mjs';
 import { searchClient } from './workspace-grpc.mjs';
 
-const writeJson = (file, value) => {
-  writeFileSync(file, JSON.stringify(value));
-  return file;
-};
+/**
+ * One set of requests, used round-robin by the load generators, in both
+ * their formats: `json` (a JSON array, for ghz) and `b64` (serialized
+ * protobuf, one base64 line each, for loadgen). `type` is the generated
+ * message (SearchRequest or NearbyRequest).
+ */
+function writeRequests(dir, name, type, messages) {
+  const json = join(dir, `${name}.json`);
+  writeFileSync(json, JSON.stringify(messages));
+  const b64 = writeRequestFile(
+    join(dir, `${name}.b64`),
+    messages.map((m) => type.encode(type.fromPartial(m)).finish()),
+  );
+  return { json, b64, count: messages.length };
+}
 
-/** ghz data files (JSON arrays, used round-robin) of Search by point and of Nearby over `points`. */
-export function writePointRequestFiles(dir, points) {
+/** The request sets of Search by point and of Nearby over `points`. */
+export function writePointRequestFiles(grpc, dir, points) {
   return {
-    searchPoint: writeJson(
-      join(dir, 'search-point.json'),
+    searchPoint: writeRequests(
+      dir,
+      'search-point',
+      grpc.SearchRequest,
       points.map((p) => ({ point: { lat: p.lat, lng: p.lng } })),
     ),
-    nearby: writeJson(
-      join(dir, 'nearby.json'),
+    nearby: writeRequests(
+      dir,
+      'nearby',
+      grpc.NearbyRequest,
       points.map((p) => ({ point: { lat: p.lat, lng: p.lng }, limit: 10 })),
     ),
   };
 }
 
 /**
- * The ghz data file of Search by name with paging: for each query, its first
+ * The request set of Search by name with paging: for each query, its first
  * page and up to `pages - 1` following pages, their page tokens fetched from
  * the running server beforehand (tokens are stateless keyset cursors, so
  * replaying them is what a client paging through results does). Bounded:
@@ -47,6 +63,6 @@ export async function writeNameRequestFile({ dir, grpc, address, queries, pageSi
   } finally {
     close();
   }
-  const file = writeJson(join(dir, 'search-name.json'), requests);
+  const file = writeRequests(dir, 'search-name', grpc.SearchRequest, requests);
   return { file, requests: requests.length, meanResults: results / requests.length };
 }

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { ghzVersion } from './ghz.mjs';
 import { pgBin } from './postgres-cluster.mjs';
 
-/** Versions of everything measured: the server, Node, PostgreSQL, PostGIS, pgbench, ghz, the gRPC libraries. */
+/** Versions of everything measured: the server, Node, PostgreSQL, PostGIS, pgbench, the load generators, the gRPC libraries. */
 export async function collectVersions({ cluster, processes, repoRoot, ghz, cacheDir }) {
   const [[postgres, postgis] = []] = await cluster.sql(
     cluster.url('geosearch'),
@@ -19,6 +19,7 @@ export async function collectVersions({ cluster, processes, repoRoot, ghz, cache
     PostgreSQL: postgres,
     PostGIS: postgis,
     pgbench: pgbench.replace(/^pgbench \(PostgreSQL\) /, ''),
+    loadgen: `bench/loadgen, grpc-go ${readFileSync(join(repoRoot, 'bench', 'loadgen', 'go.mod'), 'utf8').match(/google\.golang\.org\/grpc (v\S+)/)?.[1] ?? '?'}`,
     ghz: `${ghzVersion} (${ghz.replace(cacheDir, '$GEOSEARCH_CACHE')})`,
     '@grpc/grpc-js': server.dependencies['@grpc/grpc-js'],
     'nice-grpc': server.dependencies['nice-grpc'],
@@ -35,9 +36,9 @@ export function runNotes({ statsdAddress, stale }) {
       : []),
     "Search by point: the server runs search-core's statement through Kysely and pg (named prepared statements, pool of 10 connections: the default `database_pool_size`); pgbench runs it with `-M prepared` and one connection per client, so at 32 in flight pgbench has 32 connections and the server 10.",
     'Two pgbench baselines: the same statement as the server (point and LIMIT bound), and the same with `LIMIT 51` written inline. After five executions of a prepared statement PostgreSQL may switch to a generic plan; the query-plans table shows what that costs for the bound statement.',
-    'ghz sends requests round-robin from a JSON file of points (most inside a polygon, some anywhere in the extent); pgbench draws points uniformly in the extent with `\\set`. "points covered" in the data-set table gives each side\'s hit rate.',
-    "ghz, pgbench, PostgreSQL and the server share the same CPUs; ghz uses one HTTP/2 connection; calls in flight when a run's time is up are not counted (`--duration-stop ignore`).",
-    'The fixed-rate row runs ghz `--rps` at 80 % of the best closed-loop Search-by-point QPS of that data set.',
+    'The load generator is loadgen (bench/loadgen: Go, grpc-go, requests serialized once, sent round-robin from a file of points, most inside a polygon, some anywhere in the extent); pgbench draws points uniformly in the extent with `\\set`. "points covered" in the data-set table gives each side\'s hit rate. The "client CPU" column is the CPU the generator itself used per call: ghz, the usual tool, spends several times more, which on two CPUs is taken from the server; its cross-check rows show the difference.',
+    "loadgen, pgbench, PostgreSQL and the server share the same CPUs; loadgen uses one HTTP/2 connection; calls in flight when a run's time is up are not counted.",
+    "The fixed-rate row runs loadgen `-rps` at 80 % of the best closed-loop Search-by-point QPS of that data set; its latencies are measured from each call's scheduled start (no coordinated omission).",
     'Search by name replays the first pages and pre-fetched page tokens of each query (tokens are stateless keyset cursors).',
     `Servers run with GEOSEARCH_LOG_LEVEL=warn and GEOSEARCH_METRICS=false except in the logging-and-metrics table, whose StatsD packets go to a UDP socket of the bench (${statsdAddress}), not to a StatsD daemon.`,
     'The bench runs its own PostgreSQL cluster (scripts/services/postgres with a private run folder and a free port), which also caches the generated data sets between runs.',

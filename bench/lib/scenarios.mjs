@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { ghzArgs, runGhz } from './ghz.mjs';
+import { loadgenArgs, runLoadgen } from './loadgen.mjs';
 import { load1 } from './machine.mjs';
 import { pgbenchArgs, pgbenchVariants, runPgbench } from './pgbench.mjs';
 
@@ -16,32 +17,51 @@ const row = (fields, result) => ({
   requests: result.requests,
   errors: result.errors,
   errorKinds: result.errorKinds ?? [],
+  clientCpuUs:
+    result.cpuS !== undefined && result.requests > 0 ? (result.cpuS / result.requests) * 1e6 : undefined,
   load: load1(),
 });
 
 /**
- * Runs ghz against `address`: a warm-up of `mode.warmupS` seconds (not
- * recorded), then the measured run of `mode.durationS` seconds. Appends the
- * row and the exact command to `ctx`.
+ * The two gRPC load generators: loadgen (bench/loadgen, requests
+ * pre-serialized, a few tens of µs of CPU per call) drives every scenario;
+ * ghz (which builds each request from JSON, about 200 µs per call here,
+ * as much as the echo server itself) gives a cross-check row.
  */
-export async function ghzScenario(
+const loadTools = {
+  loadgen: {
+    command: (ctx) => ctx.loadgen,
+    args: (o) => loadgenArgs({ ...o, requestFile: o.requests.b64 }),
+    run: (ctx, args, timeoutMs) =>
+      runLoadgen({ bin: ctx.loadgen, processes: ctx.processes, args, timeoutMs }),
+  },
+  ghz: {
+    command: (ctx) => ctx.ghz,
+    args: (o) => ghzArgs({ ...o, dataFile: o.requests.json }),
+    run: (ctx, args, timeoutMs) => runGhz({ ghz: ctx.ghz, processes: ctx.processes, args, timeoutMs }),
+  },
+};
+
+/**
+ * Drives `address` with `tool` (default loadgen) over the request set
+ * `requests` (see request-files.mjs): a warm-up of `mode.warmupS` seconds
+ * (not recorded), then the measured run of `mode.durationS` seconds.
+ * Appends the row and the exact command to `ctx`.
+ */
+export async function loadScenario(
   ctx,
-  { kind = 'server', scenario, dataset, method, dataFile, address, concurrency, rps },
+  { kind = 'server', tool = 'loadgen', scenario, dataset, method, requests, address, concurrency, rps },
 ) {
   const { mode } = ctx;
-  const base = { protoset: ctx.protoset, method, dataFile, address, concurrency, rps };
+  const driver = loadTools[tool];
+  const base = { protoset: ctx.protoset, method, requests, address, concurrency, rps };
   const timeoutMs = (mode.durationS + 60) * 1000;
-  const warm = await runGhz({
-    ghz: ctx.ghz,
-    processes: ctx.processes,
-    args: ghzArgs({ ...base, durationS: mode.warmupS }),
-    timeoutMs,
-  });
-  const args = ghzArgs({ ...base, durationS: mode.durationS });
-  const result = await runGhz({ ghz: ctx.ghz, processes: ctx.processes, args, timeoutMs });
-  const measured = row({ kind, scenario, dataset, concurrency, rps, tool: 'ghz' }, result);
+  const warm = await driver.run(ctx, driver.args({ ...base, durationS: mode.warmupS }), timeoutMs);
+  const args = driver.args({ ...base, durationS: mode.durationS });
+  const result = await driver.run(ctx, args, timeoutMs);
+  const measured = row({ kind, scenario, dataset, concurrency, rps, tool }, result);
   measured.served = warm.requests + result.requests;
-  ctx.record(measured, [ctx.ghz, ...args]);
+  ctx.record(measured, [driver.command(ctx), ...args]);
   return measured;
 }
 

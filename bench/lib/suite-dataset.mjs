@@ -8,7 +8,7 @@ import { pgbenchVariants, pointSearchScript, writePointSearchScript } from './pg
 import { checkPointPlans } from './plan-check.mjs';
 import { hitRate, queryPoints, uniformPoints } from './points.mjs';
 import { writeNameRequestFile, writePointRequestFiles } from './request-files.mjs';
-import { ghzScenario, pgbenchScenario } from './scenarios.mjs';
+import { loadScenario, pgbenchScenario } from './scenarios.mjs';
 import { startSearchServer } from './search-server.mjs';
 
 /** The point-in-polygon statement the server's connections last ran on `db`, from pg_stat_activity. */
@@ -49,7 +49,7 @@ export async function benchDataset(ctx, name) {
     dataset,
     points: uniformPoints(dataset.extent, 1000, 99),
   });
-  const files = writePointRequestFiles(dir, points);
+  const files = writePointRequestFiles(ctx.grpc, dir, points);
   const scripts = Object.fromEntries(
     Object.keys(pgbenchVariants).map((variant) => [
       variant,
@@ -75,7 +75,7 @@ export async function benchDataset(ctx, name) {
   );
   let served = 0;
   const searchRun = async (options) => {
-    const measured = await ghzScenario(ctx, { dataset: name, address: server.address, ...options });
+    const measured = await loadScenario(ctx, { dataset: name, address: server.address, ...options });
     served += measured.served;
     ctx.log(`${name}: ${options.scenario} c=${options.concurrency}: ${Math.round(measured.qps)} QPS`);
     return measured;
@@ -98,10 +98,19 @@ export async function benchDataset(ctx, name) {
       const measured = await searchRun({
         scenario: 'Search by point',
         method: 'Search',
-        dataFile: files.searchPoint,
+        requests: files.searchPoint,
         concurrency,
       });
       best = Math.max(best, measured.qps);
+      if (mode.ghzCrossCheck.includes(concurrency)) {
+        await searchRun({
+          scenario: 'Search by point, driven by ghz',
+          tool: 'ghz',
+          method: 'Search',
+          requests: files.searchPoint,
+          concurrency,
+        });
+      }
       for (const variant of Object.keys(pgbenchVariants)) {
         const baseline = await pgbenchScenario(ctx, {
           dataset: name,
@@ -117,7 +126,7 @@ export async function benchDataset(ctx, name) {
     await searchRun({
       scenario: 'Search by point, fixed rate',
       method: 'Search',
-      dataFile: files.searchPoint,
+      requests: files.searchPoint,
       concurrency: Math.max(...mode.pointConcurrency),
       rps: Math.max(1, Math.floor(best * 0.8)),
     });
@@ -125,12 +134,12 @@ export async function benchDataset(ctx, name) {
       await searchRun({
         scenario: `Search by name, ${mode.names.pageSize}/page, pages 1-${mode.names.pages}`,
         method: 'Search',
-        dataFile: names.file,
+        requests: names.file,
         concurrency,
       });
     }
     for (const concurrency of mode.otherConcurrency) {
-      await searchRun({ scenario: 'Nearby, k = 10', method: 'Nearby', dataFile: files.nearby, concurrency });
+      await searchRun({ scenario: 'Nearby, k = 10', method: 'Nearby', requests: files.nearby, concurrency });
     }
     const after = processMemory(server.pid);
     ctx.memory.push({

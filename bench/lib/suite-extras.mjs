@@ -14,12 +14,12 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { measureColdStart } from './cold-start.mjs';
 import { measureImport } from './import-throughput.mjs';
 import { processMemory } from './machine.mjs';
-import { ghzScenario } from './scenarios.mjs';
+import { loadScenario } from './scenarios.mjs';
 import { findLogLine, startSearchServer } from './search-server.mjs';
 import { median } from './stats.mjs';
 
-/** The gRPC echo baseline: bench/echo-server.mjs driven by ghz like the real server. */
-export async function benchEcho(ctx, dataFile) {
+/** The gRPC echo baseline: bench/echo-server.mjs driven like the real server. */
+export async function benchEcho(ctx, requests) {
   const logFile = join(ctx.workDir, 'echo.log');
   const echo = ctx.processes.start(process.execPath, [join(ctx.repoRoot, 'bench', 'echo-server.mjs'), '0'], {
     logFile,
@@ -35,12 +35,12 @@ export async function benchEcho(ctx, dataFile) {
     }
     if (!line) throw new Error('echo server did not start');
     for (const concurrency of ctx.mode.pointConcurrency) {
-      const measured = await ghzScenario(ctx, {
+      const measured = await loadScenario(ctx, {
         kind: 'echo',
         scenario: 'gRPC echo (fixed Search response)',
         dataset: '—',
         method: 'Search',
-        dataFile,
+        requests,
         address: `127.0.0.1:${line.port}`,
         concurrency,
       });
@@ -55,7 +55,7 @@ export async function benchEcho(ctx, dataFile) {
  * Search by point at the highest concurrency with logs at warn or info and
  * metrics off or on (sent to the bench's own UDP sink), one server each.
  */
-export async function benchTelemetryVariants(ctx, dataset, dataFile) {
+export async function benchTelemetryVariants(ctx, dataset, requests) {
   const concurrency = Math.max(...ctx.mode.pointConcurrency);
   const variants = [
     { logLevel: 'warn', metrics: false },
@@ -78,11 +78,11 @@ export async function benchTelemetryVariants(ctx, dataset, dataFile) {
     });
     const packetsBefore = ctx.statsd.counts.packets;
     try {
-      const row = await ghzScenario(ctx, {
+      const row = await loadScenario(ctx, {
         scenario: `Search by point, logs ${variant.logLevel}, metrics ${variant.metrics ? 'on' : 'off'}`,
         dataset: dataset.name,
         method: 'Search',
-        dataFile,
+        requests,
         address: server.address,
         concurrency,
       });

@@ -16,6 +16,8 @@ export function loadWorkspaceGrpc(repoRoot) {
     ServerError: niceGrpc.ServerError,
     Status: niceGrpc.Status,
     SearchServiceDefinition: generated.SearchServiceDefinition,
+    SearchRequest: generated.SearchRequest,
+    NearbyRequest: generated.NearbyRequest,
   };
 }
 
