@@ -91,19 +91,29 @@ function buildNearbySchema(limits: Limits) {
 }
 
 function buildKeySchema(limits: Limits) {
-  return z.union(
-    [
-      z.object({ id: z.number().int('must be a whole number').positive('must be positive') }),
-      z.object({
-        externalId: z
-          .string()
-          .min(1, 'must not be empty')
-          .max(limits.maxExternalIdLength, `must be at most ${limits.maxExternalIdLength} characters`)
-          .refine(isStorableText, UNSTORABLE_TEXT),
-      }),
-    ],
-    { error: 'give an id or an external id' },
-  );
+  const byId = z.object({ id: z.number().int('must be a whole number').positive('must be positive') });
+  const byExternalId = z.object({
+    externalId: z
+      .string()
+      .min(1, 'must not be empty')
+      .max(limits.maxExternalIdLength, `must be at most ${limits.maxExternalIdLength} characters`)
+      .refine(isStorableText, UNSTORABLE_TEXT),
+  });
+  const given = (value: unknown, key: string) =>
+    typeof value === 'object' && value !== null && (value as Record<string, unknown>)[key] !== undefined;
+  // The key given picks the schema, so a bad external id is reported as such, not as a missing key.
+  return z.unknown().transform((value, ctx): z.output<typeof byId> | z.output<typeof byExternalId> => {
+    const schema = given(value, 'externalId') ? byExternalId : given(value, 'id') ? byId : undefined;
+    if (schema === undefined) {
+      ctx.addIssue({ code: 'custom', message: 'give an id or an external id' });
+      return z.NEVER;
+    }
+    const result = schema.safeParse(value);
+    if (result.success) return result.data;
+    for (const issue of result.error.issues)
+      ctx.addIssue({ ...issue, code: 'custom', message: issue.message });
+    return z.NEVER;
+  });
 }
 
 /** Builds a schema once per limits object: limits change rarely, requests often. */

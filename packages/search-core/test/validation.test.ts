@@ -133,6 +133,13 @@ describe('thing keys', () => {
       expect(refusedFields(schema, key).length).toBeGreaterThan(0);
     }
   });
+
+  it('name the field and the reason of a bad key', () => {
+    expect(refusedFields(schema, { externalId: '' })).toEqual(['externalId']);
+    expect(refusedFields(schema, { id: 1.5 })).toEqual(['id']);
+    expect(() => parseOrThrow(schema, { externalId: 'x'.repeat(11) })).toThrow(/at most 10 characters/);
+    expect(() => parseOrThrow(schema, {})).toThrow(/give an id or an external id/);
+  });
 });
 
 describe('storable text', () => {
