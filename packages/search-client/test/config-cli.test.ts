@@ -102,6 +102,10 @@ describe('geosearch config against a real agent', () => {
     expect(JSON.parse(all.stdout)).toMatchObject({ max_page_size: '250' });
     const other = await runCli(['config', 'get', '--service', 'other', '--json', '--consul', addr]);
     expect(JSON.parse(other.stdout)).toEqual({});
+    const unset = await cli('get', 'default_page_size', '--json');
+    expect(unset.code).toBe(3);
+    expect(unset.stderr).toMatch(/config\/search-service\/default_page_size is not set/);
+    expect(JSON.parse(unset.stdout)).toMatchObject({ error: { code: 'not_found' } });
   }, 30_000);
 
   it('refuses an invalid value without writing it, naming the key', async () => {

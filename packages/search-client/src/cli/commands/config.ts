@@ -1,6 +1,8 @@
+import { Status } from 'nice-grpc-common';
 import { createConsulKv } from '../../config-keys/consul-kv.js';
 import { configValueProblem, isLiveConfigKey, liveConfigKeys } from '../../config-keys/live-config-keys.js';
 import { startBlockingQuery } from '../../discovery/blocking-query.js';
+import { SearchClientError } from '../../search-client-error.js';
 import { flag, type OptionValues, stringOption } from '../arguments.js';
 import type { Command } from '../command.js';
 import { formatFields, writeJson } from '../output.js';
@@ -84,8 +86,13 @@ Live keys: ${knownKeys()}`,
     }
     if (action === 'get' && key !== undefined) {
       const text = await kv.get(`${prefix}${key}`);
-      if (json) writeJson(io.stdout, { key: `${prefix}${key}`, value: text ?? null });
-      else io.stdout.write(text === undefined ? `${prefix}${key} is not set\n` : `${text}\n`);
+      // Unset is not_found (exit 3), like a missing thing: scripts can tell it from an empty value.
+      if (text === undefined)
+        throw new SearchClientError('not_found', `${prefix}${key} is not set`, {
+          grpcCode: Status.NOT_FOUND,
+        });
+      if (json) writeJson(io.stdout, { key: `${prefix}${key}`, value: text });
+      else io.stdout.write(`${text}\n`);
       return;
     }
     if (action === 'get') {
