@@ -45,6 +45,10 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Server
   });
   // An idle client that loses its connection emits 'error' on the pool; without a listener it would crash the process.
   pool.on('error', () => {});
+  // A checked-out client has no pool listener: a connection lost between its queries (say, inside
+  // a transaction) would emit an unhandled 'error'. The query in flight, or the next one, still
+  // fails and is classified UNAVAILABLE; the pool drops the broken client on release.
+  pool.on('connect', (client) => client.on('error', () => {}));
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: withPreparedStatements(pool) }) });
   return {
     backend: 'postgres',
