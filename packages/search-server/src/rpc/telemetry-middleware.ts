@@ -20,6 +20,17 @@ export function metricName(path: string): string {
   return method.replace(/(?<=[a-z0-9])([A-Z])/g, '_$1').toLowerCase();
 }
 
+/** Metric names by method path, computed once per method (a regular expression per call showed in profiles). */
+const metricNames = new Map<string, string>();
+function cachedMetricName(path: string): string {
+  let name = metricNames.get(path);
+  if (name === undefined) {
+    name = metricName(path);
+    metricNames.set(path, name);
+  }
+  return name;
+}
+
 /** Options of {@link createTelemetryMiddleware}. */
 export interface TelemetryOptions {
   readonly log: () => Logger;
@@ -41,7 +52,7 @@ export function createTelemetryMiddleware(options: TelemetryOptions) {
   ) {
     const started = performance.now();
     const requestId = context.metadata.get('x-request-id') || randomUUID();
-    const name = metricName(call.method.path);
+    const name = cachedMetricName(call.method.path);
     const log = options.log();
     if (log.isLevelEnabled('debug') && !call.requestStream) {
       log.debug({ method: call.method.path, requestId, request: call.request }, 'request');
