@@ -63,7 +63,8 @@ export function acceptsConnections(port) {
  */
 export async function spawnSearchServer({ repoRoot, processes, env, logFile }) {
   const port = await freePort();
-  const handle = processes.start(process.execPath, [serverBin(repoRoot)], {
+  // The bin itself, so that its shebang's Node options apply as they do for users (`node` on PATH is Node 24).
+  const handle = processes.start(serverBin(repoRoot), [], {
     env: {
       PATH: process.env.PATH ?? '',
       HOME: process.env.HOME ?? '/tmp',

@@ -45,7 +45,12 @@ await build({
 
 const seaConfig = join(out, 'sea-config.json');
 const blob = join(out, 'sea-prep.blob');
-writeFileSync(seaConfig, JSON.stringify({ main: bundle, output: blob, disableExperimentalSEAWarning: true }));
+// The same V8 setting as bin/search-server.js's shebang (see there).
+const execArgv = ['--max-semi-space-size=8'];
+writeFileSync(
+  seaConfig,
+  JSON.stringify({ main: bundle, output: blob, disableExperimentalSEAWarning: true, execArgv }),
+);
 execFileSync(process.execPath, ['--experimental-sea-config', seaConfig], { stdio: 'inherit' });
 
 const exe = join(out, 'search-server');
