@@ -24,6 +24,8 @@ export function evaluateGate(gate, rows, dataset) {
   });
   return {
     threshold: gate.threshold,
+    target: gate.target,
+    targetMet: checks.every((c) => c.ratio >= (gate.target ?? gate.threshold)),
     baseline: pgbenchVariants[gate.baseline],
     checks,
     pass: checks.every((c) => c.ratio >= gate.threshold && c.errors === 0),
@@ -32,4 +34,5 @@ export function evaluateGate(gate, rows, dataset) {
 
 /** One line per check, for the console. */
 export const describeGate = (gate) =>
-  gate.checks.map((c) => `c=${c.concurrency} ratio ${c.ratio.toFixed(2)} errors ${c.errors}`).join('; ');
+  `${gate.checks.map((c) => `c=${c.concurrency} ratio ${c.ratio.toFixed(2)} errors ${c.errors}`).join('; ')}` +
+  ` (fails below ${gate.threshold}; target ${gate.target ?? gate.threshold} ${gate.targetMet ? 'met' : 'NOT met'})`;

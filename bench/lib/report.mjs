@@ -40,7 +40,8 @@ export function markdownReport(r) {
   out.push(
     r.gate
       ? `**Gate ${r.gate.pass ? 'PASSED' : 'FAILED'}**: Search-by-point QPS / QPS of "${r.gate.baseline}" must be at least ${r.gate.threshold} ` +
-          `(${r.gate.checks.map((c) => `${c.dataset}, ${c.concurrency} in flight: ${num(c.ratio, 2)}`).join('; ')}).`
+          `(${r.gate.checks.map((c) => `${c.dataset}, ${c.concurrency} in flight: ${num(c.ratio, 2)}`).join('; ')}). ` +
+          `The target is ${r.gate.target ?? r.gate.threshold}: **${r.gate.targetMet ? 'met' : 'not met'}**.`
       : 'No gate in this mode.',
   );
   out.push('');
