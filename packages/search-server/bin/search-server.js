@@ -6,7 +6,8 @@ import module from 'node:module';
 // Compiled code is cached on disk (NODE_COMPILE_CACHE, else a folder in the OS temporary directory):
 // later starts skip most of the module compilation. Best effort; nothing changes if it cannot.
 module.enableCompileCache();
-const { main } = await import('../dist/main.js');
+// The bundle of dist/ (scripts/bundle.mjs): one file to load, most of a cold start otherwise.
+const { main } = module.createRequire(import.meta.url)('../dist/bundle/search-server.cjs');
 
 main(process.argv.slice(2), process.env).catch((error) => {
   process.stderr.write(`search-server: ${error instanceof Error ? error.message : String(error)}\n`);

@@ -6,42 +6,16 @@
 // The executable runs on real PostgreSQL (DATABASE_URL); embedded PGlite needs
 // its WebAssembly files and is left out of the bundle.
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
+import { copyFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { bundleServer, pkgDir } from './bundle.mjs';
 
-const pkgDir = join(dirname(fileURLToPath(import.meta.url)), '..');
 const out = join(pkgDir, 'dist-sea');
-const { version } = JSON.parse(readFileSync(join(pkgDir, 'package.json'), 'utf8'));
 rmSync(out, { recursive: true, force: true });
 mkdirSync(out, { recursive: true });
 
-// @platformatic/kafka reads a WebAssembly file next to its module through import.meta.url, which a
-// CommonJS bundle lacks: give the bundle a real import.meta.url, and take the self-contained build
-// of @platformatic/wasm-utils (the WebAssembly embedded).
-const kafkaRequire = createRequire(
-  createRequire(join(pkgDir, 'package.json')).resolve('@platformatic/kafka'),
-);
-const wasmUtils = join(dirname(kafkaRequire.resolve('@platformatic/wasm-utils')), 'bundled.js');
-
-const bundle = join(out, 'search-server.cjs');
-await build({
-  entryPoints: [join(pkgDir, 'src', 'sea-main.ts')],
-  bundle: true,
-  platform: 'node',
-  target: 'node24',
-  format: 'cjs',
-  outfile: bundle,
-  conditions: ['@geosearch/source'],
-  external: ['@electric-sql/pglite', '@electric-sql/pglite/*', '@electric-sql/pglite-postgis', 'unix-dgram'],
-  define: { GEOSEARCH_SERVER_VERSION: JSON.stringify(version), 'import.meta.url': '__importMetaUrl' },
-  banner: { js: "const __importMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
-  alias: { '@platformatic/wasm-utils': wasmUtils },
-  logLevel: 'warning',
-  legalComments: 'none',
-});
+// The executable leaves PGlite out altogether (its files could not be found next to it).
+const bundle = await bundleServer({ entry: 'sea-main.ts', outfile: join(out, 'search-server.cjs') });
 
 const seaConfig = join(out, 'sea-config.json');
 const blob = join(out, 'sea-prep.blob');
