@@ -27,14 +27,29 @@ export interface PrivateKafka {
   close(): Promise<void>;
 }
 
+/** Options of {@link startPrivateKafka}. */
+export interface PrivateKafkaOptions {
+  /** Require SASL/PLAIN from clients, with this one user (the client listener becomes SASL_PLAINTEXT). */
+  readonly sasl?: { readonly username: string; readonly password: string };
+}
+
 /** Starts a private real Kafka broker with `scripts/services/kafka`. */
-export async function startPrivateKafka(name: string): Promise<PrivateKafka> {
+export async function startPrivateKafka(
+  name: string,
+  options: PrivateKafkaOptions = {},
+): Promise<PrivateKafka> {
   const runDir = mkdtempSync(join(tmpdir(), `geosearch-${name}-`));
   const env = {
     ...process.env,
     GEOSEARCH_RUN: runDir,
     GEOSEARCH_KAFKA_PORT: String(await freePort()),
     GEOSEARCH_KAFKA_CONTROLLER_PORT: String(await freePort()),
+    ...(options.sasl
+      ? {
+          GEOSEARCH_KAFKA_SASL_USER: options.sasl.username,
+          GEOSEARCH_KAFKA_SASL_PASSWORD: options.sasl.password,
+        }
+      : {}),
   };
   const control = async (command: 'start' | 'stop') =>
     (

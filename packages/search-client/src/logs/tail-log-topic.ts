@@ -5,6 +5,16 @@ export type TailStart =
   /** Records with a timestamp at or after this time (ms since the epoch). */
   | { readonly kind: 'since'; readonly timeMs: number };
 
+/** SASL mechanisms the log reader can authenticate with. */
+export type TailSaslMechanism = 'PLAIN' | 'SCRAM-SHA-256' | 'SCRAM-SHA-512';
+
+/** SASL credentials for the brokers. */
+export interface TailSasl {
+  readonly mechanism: TailSaslMechanism;
+  readonly username: string;
+  readonly password: string;
+}
+
 /** Options of {@link tailLogTopic}. */
 export interface TailLogTopicOptions {
   readonly brokers: readonly string[];
@@ -18,6 +28,8 @@ export interface TailLogTopicOptions {
   readonly signal?: AbortSignal;
   /** Bound on connecting and on each request (default 10000 ms). */
   readonly timeoutMs?: number;
+  /** Authenticate with SASL (over plain TCP); absent: no authentication. */
+  readonly sasl?: TailSasl;
 }
 
 /**
@@ -39,6 +51,7 @@ export async function tailLogTopic(options: TailLogTopicOptions): Promise<void> 
     timeout: timeoutMs,
     requestTimeout: timeoutMs,
     retries: 1,
+    ...(options.sasl ? { sasl: { ...options.sasl } } : {}),
   });
   try {
     const topics = [options.topic];
@@ -76,7 +89,22 @@ export async function tailLogTopic(options: TailLogTopicOptions): Promise<void> 
         reject(error);
       });
     });
+  } catch (error) {
+    if (options.sasl && messagesOf(error).some((m) => m.includes('SASL authentication failed'))) {
+      throw new Error(
+        `SASL authentication failed (mechanism ${options.sasl.mechanism}, user ${options.sasl.username}): the brokers refused the credentials`,
+        { cause: error },
+      );
+    }
+    throw error;
   } finally {
     await consumer.close(true).catch(() => {});
   }
+}
+
+/** Every message in an error, its aggregated errors and its causes (the Kafka client nests them deeply). */
+function messagesOf(error: unknown, depth = 0): string[] {
+  if (!(error instanceof Error) || depth > 8) return [];
+  const nested = error instanceof AggregateError ? (error.errors as unknown[]) : [];
+  return [error.message, ...[...nested, error.cause].flatMap((e) => messagesOf(e, depth + 1))];
 }

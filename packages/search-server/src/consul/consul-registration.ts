@@ -82,6 +82,11 @@ export function startConsulRegistration(options: ConsulRegistrationOptions): Con
         { ...fields, reason },
         'consul: agent unreachable: discovery degraded (still serving); retrying, and registering again if needed',
       );
+    } else if (/\bstatus 403\b/.test(reason)) {
+      log.warn(
+        { ...fields, reason },
+        'consul: the agent refused the ACL token (missing, unknown, or without service:write): serving anyway, not registered (discovery degraded); retrying',
+      );
     } else {
       log.warn(
         { ...fields, reason },

@@ -8,7 +8,7 @@ import {
   parseDurationMs,
   parseLogRecord,
 } from '../../logs/log-record.js';
-import type { TailStart } from '../../logs/tail-log-topic.js';
+import type { TailSasl, TailSaslMechanism, TailStart } from '../../logs/tail-log-topic.js';
 import { flag, type OptionValues, stringOption } from '../arguments.js';
 import type { Command } from '../command.js';
 import { UsageError } from '../usage-error.js';
@@ -28,6 +28,40 @@ function brokersOf(values: OptionValues, env: Readonly<Record<string, string | u
   const bad = brokers.find((b) => !hostPort.test(b));
   if (bad !== undefined) throw new UsageError(field, `'${bad}' is not host:port`);
   return brokers;
+}
+
+const saslMechanisms: readonly TailSaslMechanism[] = ['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512'];
+
+/**
+ * SASL credentials from `--sasl-mechanism` / `--sasl-username` (else
+ * `GEOSEARCH_KAFKA_SASL_MECHANISM` / `_USERNAME`) and the password from
+ * `GEOSEARCH_KAFKA_SASL_PASSWORD` only, so it never shows in `ps`; undefined without a mechanism.
+ */
+function saslOf(
+  values: OptionValues,
+  env: Readonly<Record<string, string | undefined>>,
+): TailSasl | undefined {
+  const mechanism = (stringOption(values, 'sasl-mechanism') ?? env.GEOSEARCH_KAFKA_SASL_MECHANISM ?? '')
+    .trim()
+    .toUpperCase();
+  if (mechanism === '') {
+    if (stringOption(values, 'sasl-username') !== undefined)
+      throw new UsageError('--sasl-username', 'needs --sasl-mechanism');
+    return undefined;
+  }
+  if (!saslMechanisms.includes(mechanism as TailSaslMechanism)) {
+    throw new UsageError(
+      '--sasl-mechanism',
+      `must be one of ${saslMechanisms.join(', ')}, got '${mechanism}'`,
+    );
+  }
+  const username = stringOption(values, 'sasl-username') ?? env.GEOSEARCH_KAFKA_SASL_USERNAME ?? '';
+  if (username === '')
+    throw new UsageError('--sasl-username', `is required with --sasl-mechanism ${mechanism}`);
+  const password = env.GEOSEARCH_KAFKA_SASL_PASSWORD ?? '';
+  if (password === '')
+    throw new UsageError('GEOSEARCH_KAFKA_SASL_PASSWORD', `must be set with --sasl-mechanism ${mechanism}`);
+  return { mechanism: mechanism as TailSaslMechanism, username, password };
 }
 
 function startOf(values: OptionValues, now: number): TailStart {
@@ -68,6 +102,8 @@ export const logsCommand: Command = {
     follow: { type: 'boolean', short: 'f' },
     level: { type: 'string' },
     instance: { type: 'string' },
+    'sasl-mechanism': { type: 'string' },
+    'sasl-username': { type: 'string' },
   },
   optionsHelp: `Options:
   --brokers HOST:PORT,...  Kafka brokers (default: $GEOSEARCH_KAFKA_BROKERS)
@@ -79,6 +115,10 @@ export const logsCommand: Command = {
                            stop at the end of the topic as it was at start
   --level LEVEL            least level shown (trace, debug, info, warn, error, fatal)
   --instance ID            only this server instance
+  --sasl-mechanism NAME    authenticate with SASL: PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512
+                           (default: $GEOSEARCH_KAFKA_SASL_MECHANISM, else none)
+  --sasl-username NAME     SASL user (default: $GEOSEARCH_KAFKA_SASL_USERNAME); the
+                           password is read from $GEOSEARCH_KAFKA_SASL_PASSWORD only
   --json                   print each record as its raw JSON line`,
   positionals: [1, 1],
   async run({ values, positionals, io, json }) {
@@ -86,6 +126,7 @@ export const logsCommand: Command = {
     const brokers = brokersOf(values, io.env);
     const start = startOf(values, Date.now());
     const filter = filterOf(values);
+    const sasl = saslOf(values, io.env);
     const topic = stringOption(values, 'topic') ?? 'logs.search-service';
     const follow = flag(values, 'follow');
     const fresh = createDeduper();
@@ -102,6 +143,7 @@ export const logsCommand: Command = {
         topic,
         start,
         follow,
+        ...(sasl ? { sasl } : {}),
         signal: controller.signal,
         onLine: (line) => {
           const record = parseLogRecord(line);
