@@ -1,13 +1,14 @@
 import type { ImportResult, SearchCore } from '@geosearch/search-core';
 import { feature } from 'topojson-client';
 import type { GeometryCollection, Topology } from 'topojson-specification';
-import countries from 'world-atlas/countries-50m.json' with { type: 'json' };
 
 /**
  * Natural Earth 1:50m countries (from the world-atlas package) as a GeoJSON
  * FeatureCollection; features without an ISO code take their name as id.
+ * Loaded on demand: most starts (a database that has things) never need its 750 KB.
  */
-export function naturalEarthCountries(): unknown {
+export async function naturalEarthCountries(): Promise<unknown> {
+  const { default: countries } = await import('world-atlas/countries-50m.json', { with: { type: 'json' } });
   const topology = countries as unknown as Topology<{ countries: GeometryCollection<{ name: string }> }>;
   const collection = feature(topology, topology.objects.countries) as unknown as {
     type: 'FeatureCollection';
@@ -22,5 +23,5 @@ export function naturalEarthCountries(): unknown {
 /** Loads the sample countries when the database has no things; returns what it did, or undefined. */
 export async function loadSampleDataIfEmpty(core: SearchCore): Promise<ImportResult | undefined> {
   if ((await core.countThings()) > 0) return undefined;
-  return core.importThings([naturalEarthCountries()]);
+  return core.importThings([await naturalEarthCountries()]);
 }
