@@ -6,6 +6,8 @@ import { privateRunDir, serviceScript } from './service-script.js';
 export interface PrivateConsulOptions {
   /** Turn ACLs on (default policy deny) with this initial management token. */
   readonly aclToken?: string;
+  /** Start the agent now (default); false only builds Consul, for tests that start it themselves. */
+  readonly start?: boolean;
 }
 
 /** A Consul dev agent of one test file: its own run folder and free ports, so stopping it disturbs no one. */
@@ -15,7 +17,7 @@ export interface PrivateConsul {
   /** The agent's DNS port. */
   readonly dnsPort: number;
   /** Runs `scripts/services/consul <command>` for this agent. */
-  control(command: 'start' | 'stop' | 'restart' | 'kill'): Promise<string>;
+  control(command: 'build' | 'start' | 'stop' | 'restart' | 'kill'): Promise<string>;
   /** A call on the agent's HTTP API below `/v1`, sending `token` (default: none): status and JSON body. */
   request(
     path: string,
@@ -38,7 +40,7 @@ export async function startPrivateConsul(
   if (options.aclToken !== undefined) env.GEOSEARCH_CONSUL_ACL_TOKEN = options.aclToken;
   // A first build from source takes 10-15 minutes on 2 cores.
   const script = serviceScript('consul', env, 1_200_000);
-  await script('start');
+  await script(options.start === false ? 'build' : 'start');
   const addr = `127.0.0.1:${env.GEOSEARCH_CONSUL_HTTP_PORT}`;
   return {
     addr,

@@ -1,11 +1,6 @@
-import { execFile, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
+import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { repoRoot } from '../../../test/support/server-process.js';
+import { type PrivateConsul, startPrivateConsul } from '../../../test/support/private-consul.js';
 import { configKeys } from '../../search-server/src/config/schema.js';
 import { configValueProblem, liveConfigKeys } from '../src/config-keys/live-config-keys.js';
 import { cliBin, runCli } from './support/run-cli.js';
@@ -43,27 +38,9 @@ describe('the CLI table of live keys', () => {
   });
 });
 
-const run = promisify(execFile);
-
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const address = probe.address();
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return address.port;
-}
-
 describe('geosearch config against a real agent', () => {
-  const runDir = mkdtempSync(join(tmpdir(), 'geosearch-config-cli-'));
-  let env: NodeJS.ProcessEnv = {};
+  let agent: PrivateConsul | undefined;
   let addr = '';
-  const consul = (command: 'start' | 'stop') =>
-    run(join(repoRoot, 'scripts', 'services', 'consul'), [command], {
-      env,
-      timeout: 1_200_000,
-      encoding: 'utf8',
-    });
   const kvText = async (key: string) => {
     const response = await fetch(`http://${addr}/v1/kv/${key}?raw`, { signal: AbortSignal.timeout(5_000) });
     return response.status === 404 ? undefined : await response.text();
@@ -71,24 +48,11 @@ describe('geosearch config against a real agent', () => {
   const cli = (...args: string[]) => runCli(['config', ...args, '--consul', addr]);
 
   beforeAll(async () => {
-    const ports = {
-      HTTP: await freePort(),
-      DNS: await freePort(),
-      GRPC: await freePort(),
-      SERVER: await freePort(),
-      SERF_LAN: await freePort(),
-    };
-    env = {
-      ...process.env,
-      GEOSEARCH_RUN: runDir,
-      ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [`GEOSEARCH_CONSUL_${k}_PORT`, String(v)])),
-    };
-    addr = `127.0.0.1:${ports.HTTP}`;
-    await consul('start');
+    agent = await startPrivateConsul('config-cli');
+    addr = agent.addr;
   }, 1_200_000);
   afterAll(async () => {
-    await consul('stop').catch(() => {});
-    rmSync(runDir, { recursive: true, force: true });
+    await agent?.close().catch(() => {});
   }, 60_000);
 
   it('sets a key and reads it back, one key or the whole folder', async () => {

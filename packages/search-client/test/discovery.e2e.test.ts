@@ -1,13 +1,7 @@
-import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { type PrivateConsul, startPrivateConsul } from '../../../test/support/private-consul.js';
 import {
   databaseEnv,
-  repoRoot,
   type ServerProcess,
   startServerProcess,
   stopAllServers,
@@ -19,17 +13,7 @@ import { createSearchClient } from '../src/search-client.js';
 // End-to-end: real servers registered in a real Consul agent (scripts/services/consul, dev mode, ports of
 // its own); the SDK's discovery sources follow them. Check interval 2s (the server's default).
 
-const run = promisify(execFile);
 const intervalMs = 2_000;
-
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const address = probe.address();
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return address.port;
-}
 
 async function until<T>(what: string, timeoutMs: number, probe: () => T | undefined): Promise<T> {
   const deadline = performance.now() + timeoutMs;
@@ -41,17 +25,7 @@ async function until<T>(what: string, timeoutMs: number, probe: () => T | undefi
   }
 }
 
-const runDir = mkdtempSync(join(tmpdir(), 'geosearch-consul-client-test-'));
-const ports: Record<string, number> = {};
-const agent = (command: 'build' | 'start' | 'stop' | 'kill') =>
-  run(join(repoRoot, 'scripts', 'services', 'consul'), [command], {
-    env: {
-      ...process.env,
-      GEOSEARCH_RUN: runDir,
-      ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [`GEOSEARCH_CONSUL_${k}_PORT`, String(v)])),
-    },
-    timeout: 1_200_000,
-  });
+let agent: PrivateConsul | undefined;
 
 let servers: ServerProcess[] = [];
 let consul: ConsulDiscovery;
@@ -62,22 +36,21 @@ const sameSet = (a: readonly string[], b: readonly string[]) =>
   a.length === b.length && a.every((t) => b.includes(t));
 
 beforeAll(async () => {
-  for (const name of ['HTTP', 'DNS', 'GRPC', 'SERVER', 'SERF_LAN']) ports[name] = await freePort();
-  await agent('build'); // builds Consul from source when it is not cached yet (10-15 minutes on 2 cores)
-  await agent('start');
+  agent = await startPrivateConsul('consul-client'); // builds Consul first when not cached (10-15 minutes)
+  const { addr, dnsPort } = agent;
   const env = async () => ({
     ...(await databaseEnv('pglite')),
-    GEOSEARCH_CONSUL_ADDR: `127.0.0.1:${ports.HTTP}`,
+    GEOSEARCH_CONSUL_ADDR: addr,
   });
   servers = await Promise.all([0, 1, 2].map(async () => startServerProcess({ env: await env() })));
   consul = createConsulDiscovery({
-    addr: `127.0.0.1:${ports.HTTP}`,
+    addr,
     service: 'search-service',
     maxBackoffMs: 1_000,
     onError: (e) => consulErrors.push(e),
   });
   dns = createDnsSrvDiscovery({
-    server: `127.0.0.1:${ports.DNS}`,
+    server: `127.0.0.1:${dnsPort}`,
     name: 'search-service.service.consul',
     refreshMs: 500,
     onError: (e) => dnsErrors.push(e),
@@ -88,8 +61,7 @@ afterAll(async () => {
   consul?.close();
   dns?.close();
   await stopAllServers();
-  await agent('stop').catch(() => {});
-  rmSync(runDir, { recursive: true, force: true });
+  await agent?.close().catch(() => {});
 });
 
 it('lists the passing instances through Consul and DNS SRV, and the SDK calls each of them', async () => {
@@ -137,7 +109,7 @@ it('keeps the last known targets while Consul is down, and follows the agent whe
   expect(sameSet(consul.targets(), live)).toBe(true);
   const consulErrorsBefore = consulErrors.length;
   const dnsErrorsBefore = dnsErrors.length;
-  await agent('kill');
+  await agent?.control('kill');
   await until('errors from both sources', 5_000, () =>
     consulErrors.length > consulErrorsBefore && dnsErrors.length > dnsErrorsBefore ? true : undefined,
   );
@@ -149,7 +121,7 @@ it('keeps the last known targets while Consul is down, and follows the agent whe
   const leaving = servers[1] as ServerProcess;
   const staying = servers[2] as ServerProcess;
   expect(await leaving.stop('SIGTERM')).toBe(0);
-  await agent('start');
+  await agent?.control('start');
   const backAt = performance.now();
   await until('Consul discovery after the restart', 4 * intervalMs, () =>
     consul.targets().join() === staying.address ? true : undefined,

@@ -1,16 +1,10 @@
-import { execFile } from 'node:child_process';
 import { Resolver } from 'node:dns/promises';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { SearchServiceDefinition } from '@geosearch/generated';
 import { ClientError, createChannel, createClient, Status } from 'nice-grpc';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type PrivateConsul, startPrivateConsul } from '../../../test/support/private-consul.js';
 import {
   databaseEnv,
-  repoRoot,
   type ServerProcess,
   startServerProcess,
   stopAllServers,
@@ -19,65 +13,15 @@ import {
 // End-to-end: real server binaries against a real Consul agent (scripts/services/consul, dev mode) on
 // ports of its own, so it runs beside any other agent. Check interval 2s, timeout 1s (the defaults).
 
-const run = promisify(execFile);
 const intervalMs = 2_000;
 
-/** A free loopback port (bound, then released). */
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const address = probe.address();
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return address.port;
-}
+type Agent = PrivateConsul;
 
-/** The agent of this file: ports and run folder of its own. */
-async function agentControl() {
-  const runDir = mkdtempSync(join(tmpdir(), 'geosearch-consul-test-'));
-  const ports = {
-    HTTP: await freePort(),
-    DNS: await freePort(),
-    GRPC: await freePort(),
-    SERVER: await freePort(),
-    SERF_LAN: await freePort(),
-  };
-  const env = {
-    ...process.env,
-    GEOSEARCH_RUN: runDir,
-    ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [`GEOSEARCH_CONSUL_${k}_PORT`, String(v)])),
-  };
-  const script = join(repoRoot, 'scripts', 'services', 'consul');
-  const addr = `127.0.0.1:${ports.HTTP}`;
-  return {
-    addr,
-    dnsPort: ports.DNS,
-    /** Runs `scripts/services/consul <command>`. */
-    control: (command: 'build' | 'start' | 'stop' | 'restart' | 'kill') =>
-      run(script, [command], { env, timeout: 1_200_000, encoding: 'utf8' }),
-    cleanUp: () => rmSync(runDir, { recursive: true, force: true }),
-    /** GET on the agent's HTTP API: status and JSON body. */
-    get: async (path: string) => {
-      const response = await fetch(`http://${addr}/v1${path}`, { signal: AbortSignal.timeout(5_000) });
-      const text = await response.text();
-      const json = response.headers.get('content-type')?.includes('json') && text !== '';
-      return { status: response.status, body: json ? (JSON.parse(text) as unknown) : text };
-    },
-    put: async (path: string, body: string) => {
-      const response = await fetch(`http://${addr}/v1${path}`, {
-        method: 'PUT',
-        body,
-        signal: AbortSignal.timeout(5_000),
-      });
-      if (!response.ok) throw new Error(`PUT ${path}: ${response.status}`);
-    },
-    del: async (path: string) => {
-      await fetch(`http://${addr}/v1${path}`, { method: 'DELETE', signal: AbortSignal.timeout(5_000) });
-    },
-  };
+/** PUT on the agent's HTTP API; fails unless it succeeds. */
+async function put(agent: Agent, path: string, body: string): Promise<void> {
+  const { status } = await agent.request(path, { method: 'PUT', body });
+  if (status >= 300) throw new Error(`PUT ${path}: ${status}`);
 }
-
-type Agent = Awaited<ReturnType<typeof agentControl>>;
 
 /** Polls `probe` every 50 ms until it returns a value other than undefined; fails after `timeoutMs`. */
 async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {
@@ -100,13 +44,13 @@ interface HealthEntry {
 
 /** Instance ids Consul lists as passing for `service`. */
 async function passing(agent: Agent, service = 'search-service'): Promise<string[]> {
-  const { body } = await agent.get(`/health/service/${service}?passing`);
+  const { body } = await agent.request(`/health/service/${service}?passing`);
   return (body as HealthEntry[]).map((e) => e.Service.ID).sort();
 }
 
 /** The status of an instance's own check (`service:<id>`), or undefined when the agent has none. */
 async function checkStatus(agent: Agent, id: string): Promise<string | undefined> {
-  const { body } = await agent.get('/agent/checks');
+  const { body } = await agent.request('/agent/checks');
   return (body as Record<string, { Status: string }>)[`service:${id}`]?.Status;
 }
 
@@ -120,13 +64,11 @@ let agent: Agent;
 // Builds Consul from source first when it is not cached yet (10-15 minutes on 2 cores).
 const buildTimeoutMs = 1_200_000;
 beforeAll(async () => {
-  agent = await agentControl();
-  await agent.control('build');
+  agent = await startPrivateConsul('consul-test', { start: false });
 }, buildTimeoutMs);
 afterAll(async () => {
   await stopAllServers();
-  await agent?.control('stop').catch(() => {});
-  agent?.cleanUp();
+  await agent?.close().catch(() => {});
 });
 
 describe('Consul unreachable at start', () => {
@@ -175,7 +117,7 @@ describe('registration and health', () => {
     await until('three passing instances', 5 * intervalMs, async () =>
       includesAll(await passing(agent), ids) ? true : undefined,
     );
-    const { body } = await agent.get('/health/service/search-service?passing');
+    const { body } = await agent.request('/health/service/search-service?passing');
     for (const entry of body as HealthEntry[]) {
       const server = servers.find((s) => instanceOf(s) === entry.Service.ID);
       expect(entry.Service.Port).toBe(server?.port);
@@ -196,10 +138,10 @@ describe('registration and health', () => {
     const ids = servers.map(instanceOf).sort();
     await agent.control('restart'); // dev mode: the new agent knows nothing
     const upAt = performance.now();
-    const { body } = await agent.get('/agent/services');
+    const { body } = await agent.request('/agent/services');
     expect(Object.keys(body as object).length).toBeLessThan(3);
     await until('every instance registered again', 2 * intervalMs, async () => {
-      const services = (await agent.get('/agent/services')).body as Record<string, unknown>;
+      const services = (await agent.request('/agent/services')).body as Record<string, unknown>;
       return ids.every((id) => id in services) ? true : undefined;
     });
     const registeredMs = Math.round(performance.now() - upAt);
@@ -238,7 +180,7 @@ describe('registration and health', () => {
     expect(await passing(agent)).toContain(id);
     expect(await leaving.stop('SIGTERM')).toBe(0);
     // Right after exit (long before the 1m critical-deregistration), the agent no longer knows it.
-    expect((await agent.get(`/agent/service/${id}`)).status).toBe(404);
+    expect((await agent.request(`/agent/service/${id}`)).status).toBe(404);
     expect(await passing(agent)).not.toContain(id);
     const order = leaving.logs.map((l) => l.msg);
     expect(order.indexOf('shutting down: NOT_SERVING')).toBeLessThan(order.indexOf('consul: deregistered'));
@@ -288,8 +230,8 @@ describe('live configuration from KV', () => {
     expect(await searchCode(server, 10)).toBe(Status.OK);
     const debugBefore = server.logs.filter((l) => l.level === 'debug').length;
 
-    await agent.put(kv('log_level'), 'debug');
-    await agent.put(kv('max_page_size'), '5');
+    await put(agent, kv('log_level'), 'debug');
+    await put(agent, kv('max_page_size'), '5');
     const setAt = performance.now();
     await until('max_page_size 5 in force', 2_000, async () =>
       (await searchCode(server, 10)) === Status.INVALID_ARGUMENT ? true : undefined,
@@ -303,7 +245,7 @@ describe('live configuration from KV', () => {
     );
     expect(server.logs.some((l) => l.level === 'debug' && l.msg === 'request')).toBe(true);
 
-    await agent.put(kv('max_page_size'), 'abc');
+    await put(agent, kv('max_page_size'), 'abc');
     const rejected = await until('the rejection', 2_000, async () =>
       server.logs.find(
         (l) => l.msg === 'consul kv: invalid value rejected; the previous value stays in force',
@@ -313,7 +255,7 @@ describe('live configuration from KV', () => {
     expect(await searchCode(server, 10)).toBe(Status.INVALID_ARGUMENT);
     expect(await searchCode(server, 5)).toBe(Status.OK);
 
-    await agent.put(kv('listen'), '127.0.0.1:1');
+    await put(agent, kv('listen'), '127.0.0.1:1');
     const restart = await until('the restart notice', 2_000, async () =>
       server.logs.find((l) => l.key === 'listen' && String(l.msg).includes('restart needed')),
     );
@@ -321,18 +263,18 @@ describe('live configuration from KV', () => {
     expect(await searchCode(server, 5)).toBe(Status.OK);
 
     // Removing the key returns it to its value from the environment (GEOSEARCH_MAX_PAGE_SIZE=20).
-    await agent.del(kv('max_page_size'));
+    await agent.request(kv('max_page_size'), { method: 'DELETE' });
     await until('max_page_size back to 20', 2_000, async () =>
       (await searchCode(server, 10)) === Status.OK ? true : undefined,
     );
     expect(await searchCode(server, 21)).toBe(Status.INVALID_ARGUMENT);
-    await agent.del(kv('listen'));
+    await agent.request(kv('listen'), { method: 'DELETE' });
     expect(await server.stop('SIGTERM')).toBe(0);
   }, 120_000);
 
   it('applies the KV values present at start, start-only keys included', async () => {
-    await agent.put(kv('max_page_size'), '4');
-    await agent.put(kv('max_message_bytes'), '2048');
+    await put(agent, kv('max_page_size'), '4');
+    await put(agent, kv('max_message_bytes'), '2048');
     const server = await startRegistered(agent);
     const channel = createChannel(server.address);
     const tooBig = await createClient(SearchServiceDefinition, channel)
@@ -347,7 +289,7 @@ describe('live configuration from KV', () => {
       (await searchCode(server, 5)) === Status.INVALID_ARGUMENT ? true : undefined,
     );
     expect(await searchCode(server, 4)).toBe(Status.OK);
-    await agent.del('/kv/config/search-service/?recurse');
+    await agent.request('/kv/config/search-service/?recurse', { method: 'DELETE' });
     expect(await server.stop('SIGTERM')).toBe(0);
   }, 120_000);
 });

@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { SearchServiceDefinition } from '@geosearch/generated';
-import { Consumer, stringDeserializers } from '@platformatic/kafka';
 import { createChannel, createClient } from 'nice-grpc';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type PrivateKafka, startPrivateKafka } from '../../../test/support/private-kafka.js';
@@ -11,6 +10,7 @@ import {
   stopAllServers,
 } from '../../../test/support/server-process.js';
 import { runCli } from '../../search-client/test/support/run-cli.js';
+import { readTopic, type TopicRecord } from './read-topic.js';
 
 // End-to-end: the real server binary ships its logs to this file's own Kafka 4.2 broker
 // (scripts/services/kafka) whose client listener is SASL_PLAINTEXT with mechanism PLAIN;
@@ -28,34 +28,6 @@ afterAll(async () => {
   await stopAllServers();
   await kafka?.close();
 }, 120_000);
-
-/** Reads `topic` from the beginning as the SASL user until `done` holds for the JSON lines read (20 s at most). */
-async function readTopic(done: (lines: readonly Record<string, unknown>[]) => boolean): Promise<void> {
-  const lines: Record<string, unknown>[] = [];
-  const consumer = new Consumer({
-    clientId: 'kafka-sasl-reader',
-    groupId: `kafka-sasl-${randomUUID()}`,
-    bootstrapBrokers: [kafka.brokers],
-    deserializers: stringDeserializers,
-    sasl: { mechanism: 'PLAIN', username, password },
-  });
-  const stream = await consumer.consume({
-    topics: [topic],
-    mode: 'earliest',
-    autocommit: false,
-    maxWaitTime: 200,
-  });
-  const giveUp = setTimeout(() => stream.destroy(new Error('timed out reading the log topic')), 20_000);
-  try {
-    for await (const message of stream) {
-      lines.push(JSON.parse(String(message.value)) as Record<string, unknown>);
-      if (done(lines)) return;
-    }
-  } finally {
-    clearTimeout(giveUp);
-    await consumer.close(true);
-  }
-}
 
 async function startShipping(saslPassword: string): Promise<ServerProcess> {
   return startServerProcess({
@@ -102,7 +74,16 @@ describe('Kafka with SASL/PLAIN', () => {
     good = await startShipping(password);
     expect(await search(good)).toBeGreaterThan(0);
     const instance = String(good.logs[0]?.instance);
-    await readTopic((lines) => lines.some((l) => l.instance === instance && l.msg === 'call'));
+    const shipped = (records: readonly TopicRecord[]) =>
+      records.some((r) => r.value.instance === instance && r.value.msg === 'call');
+    const records = await readTopic({
+      brokers: kafka.brokers,
+      topic,
+      sasl: { mechanism: 'PLAIN', username, password },
+      done: shipped,
+      timeoutMs: 20_000,
+    });
+    expect(shipped(records)).toBe(true);
     expect(good.logs.some((l) => String(l.msg).startsWith('kafka unreachable'))).toBe(false);
   });
 

@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { type SearchServiceClient, SearchServiceDefinition } from '@geosearch/generated';
-import { Consumer, stringDeserializers } from '@platformatic/kafka';
 import { createChannel, createClient } from 'nice-grpc';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,6 +15,7 @@ import {
 import { createKafkaSink } from '../src/kafka/kafka-sink.js';
 import { createLogStream } from '../src/kafka/log-stream.js';
 import { createShipper } from '../src/kafka/shipper.js';
+import { readTopic } from './read-topic.js';
 
 // Long-running measurements, opt-in (minutes each; not part of the CI run):
 //
@@ -62,36 +62,18 @@ function percentile(sorted: readonly number[], p: number): number {
 /** Counts the unique seqs in `topic` (read from the beginning) once at least `expected` are there. */
 async function uniqueSeqs(topic: string, expected: number, timeoutMs = 120_000): Promise<Set<number>> {
   const seqs = new Set<number>();
-  let total = 0;
-  const consumer = new Consumer({
-    clientId: 'kafka-soak-reader',
-    groupId: `kafka-soak-${randomUUID()}`,
-    bootstrapBrokers: [brokers],
-    deserializers: stringDeserializers,
+  const records = await readTopic({
+    brokers,
+    topic,
+    timeoutMs,
+    done: (rs) => seqs.add(Number(rs.at(-1)?.value.seq)).size >= expected, // called after each record
   });
-  try {
-    const stream = await consumer.consume({
-      topics: [topic],
-      mode: 'earliest',
-      autocommit: false,
-      maxWaitTime: 200,
-    });
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(resolve, timeoutMs);
-      stream.on('data', (message) => {
-        total++;
-        seqs.add((JSON.parse(String(message.value)) as { seq: number }).seq);
-        if (seqs.size >= expected) {
-          clearTimeout(timer);
-          resolve();
-        }
-      });
-      stream.on('error', reject);
-    });
-  } finally {
-    await consumer.close(true);
-  }
-  report('topic-read', { topic, records: total, unique: seqs.size, duplicates: total - seqs.size });
+  report('topic-read', {
+    topic,
+    records: records.length,
+    unique: seqs.size,
+    duplicates: records.length - seqs.size,
+  });
   return seqs;
 }
 

@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { type SearchServiceClient, SearchServiceDefinition } from '@geosearch/generated';
-import { Consumer, stringDeserializers } from '@platformatic/kafka';
 import { type Channel, createChannel, createClient, Metadata } from 'nice-grpc';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type PrivateKafka, startPrivateKafka } from '../../../test/support/private-kafka.js';
@@ -10,6 +9,7 @@ import {
   startServerProcess,
   stopAllServers,
 } from '../../../test/support/server-process.js';
+import { readTopic as readTopicRecords } from './read-topic.js';
 
 // End-to-end: the real server binary ships to a real Kafka 4.2 broker
 // (scripts/services/kafka), read back with a @platformatic/kafka consumer.
@@ -40,39 +40,8 @@ async function readTopic(
   done: (records: readonly Shipped[]) => boolean,
   timeoutMs = 60_000,
 ): Promise<Shipped[]> {
-  const records: Shipped[] = [];
-  const deadline = Date.now() + timeoutMs;
-  const consumer = new Consumer({
-    clientId: 'kafka-e2e-reader',
-    groupId: `kafka-e2e-${randomUUID()}`,
-    bootstrapBrokers: [brokers],
-    deserializers: stringDeserializers,
-  });
-  try {
-    const stream = await consumer.consume({
-      topics: [topic],
-      mode: 'earliest',
-      autocommit: false,
-      maxWaitTime: 200,
-    });
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(resolve, Math.max(0, deadline - Date.now()));
-      stream.on('data', (message) => {
-        records.push({ key: String(message.key), value: JSON.parse(String(message.value)) });
-        if (done(records)) {
-          clearTimeout(timer);
-          resolve();
-        }
-      });
-      stream.on('error', (error) => {
-        clearTimeout(timer);
-        reject(error);
-      });
-    });
-  } finally {
-    await consumer.close(true);
-  }
-  return records;
+  const records = await readTopicRecords({ brokers, topic, timeoutMs, done: (rs) => done(rs as Shipped[]) });
+  return records as Shipped[];
 }
 
 /** One record per seq (delivery is at least once). */
