@@ -10,7 +10,7 @@ import { type Config, configKeys } from './config/schema.js';
 import { openDatabase, type ServerDatabase } from './database.js';
 import type { ServerExtension } from './extension.js';
 import { watchReadiness } from './readiness.js';
-import { createErrorMiddleware } from './rpc/error-middleware.js';
+import { createErrorMapper } from './rpc/error-middleware.js';
 import { createSearchService } from './rpc/search-service.js';
 import { createTelemetryMiddleware } from './rpc/telemetry-middleware.js';
 import { createTerminator } from './rpc/terminator-middleware.js';
@@ -148,10 +148,19 @@ export async function startSearchServer(
     'grpc.max_receive_message_length': config.max_message_bytes,
     'grpc.max_send_message_length': config.max_message_bytes,
     'grpc.keepalive_permit_without_calls': 1,
+    // Channelz statistics are kept per call (timestamps, counters, closures) but no channelz service is
+    // served, so nobody could read them.
+    'grpc.enable_channelz': 0,
   });
   server
-    .with(createTelemetryMiddleware({ log: () => log, metrics: () => metrics, inFlight }))
-    .with(createErrorMiddleware(() => log))
+    .with(
+      createTelemetryMiddleware({
+        log: () => log,
+        metrics: () => metrics,
+        inFlight,
+        toServerError: createErrorMapper(() => log),
+      }),
+    )
     .add(
       SearchServiceDefinition,
       createSearchService({

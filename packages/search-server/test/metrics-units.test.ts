@@ -1,0 +1,64 @@
+import { createSocket, type Socket } from 'node:dgram';
+import type { AddressInfo } from 'node:net';
+import { afterEach, beforeEach, expect, it } from 'vitest';
+import { createMetrics } from '../src/telemetry/metrics.js';
+
+// The metrics client against a UDP socket of the test (the real StatsD daemon is in metrics.test.ts):
+// what goes on the wire, line by line.
+let socket: Socket;
+let lines: string[];
+
+beforeEach(async () => {
+  lines = [];
+  socket = createSocket('udp4');
+  socket.on('message', (packet) => lines.push(...packet.toString('utf8').split('\n').filter(Boolean)));
+  await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
+});
+afterEach(() => socket.close());
+
+const target = () => `127.0.0.1:${(socket.address() as AddressInfo).port}`;
+const received = async (count: number) => {
+  for (let i = 0; i < 100 && lines.length < count; i++) await new Promise((r) => setTimeout(r, 20));
+  return lines;
+};
+
+it('sums counters in process and sends one line per name; timers go out one line per sample', async () => {
+  const metrics = createMetrics({ target: target(), prefix: 'gs.', sampleRate: 1, onError: () => {} });
+  for (let i = 0; i < 250; i++) metrics.increment('search_count');
+  metrics.increment('search.status.OK', 249);
+  metrics.increment('search.status.NOT_FOUND');
+  metrics.timing('search', 1.5);
+  metrics.timing('search', 2.5);
+  metrics.gauge('calls_in_flight', 3);
+  await metrics.close();
+  expect((await received(6)).sort()).toEqual(
+    [
+      'gs.search_count:250|c',
+      'gs.search.status.OK:249|c',
+      'gs.search.status.NOT_FOUND:1|c',
+      'gs.search:1.5|ms',
+      'gs.search:2.5|ms',
+      'gs.calls_in_flight:3|g',
+    ].sort(),
+  );
+});
+
+it('sends what was counted under the old prefix before a prefix change', async () => {
+  const metrics = createMetrics({ target: target(), prefix: 'old.', sampleRate: 1, onError: () => {} });
+  metrics.increment('search_count', 2);
+  metrics.configure({ prefix: 'new.' });
+  metrics.increment('search_count', 3);
+  await metrics.close();
+  expect((await received(2)).sort()).toEqual(['new.search_count:3|c', 'old.search_count:2|c']);
+});
+
+it('sends summed counters about once a second without waiting for close', async () => {
+  const metrics = createMetrics({ target: target(), prefix: '', sampleRate: 1, onError: () => {} });
+  try {
+    metrics.increment('a');
+    metrics.increment('a');
+    expect(await received(1)).toEqual(['a:2|c']);
+  } finally {
+    await metrics.close();
+  }
+});
