@@ -1,6 +1,7 @@
 // The geosearch benchmark: `pnpm bench` (full) or `pnpm bench:smoke` (CI).
-// Usage: node bench/run.mjs [smoke|full] [--datasets=a,b] [--duration=S] [--keep]
-// (--keep leaves the temporary folder; the overrides change the mode's data sets and seconds per scenario)
+// Usage: node bench/run.mjs [smoke|full] [--datasets=a,b] [--duration=S] [--memory-requests=N] [--only=memory] [--keep]
+// (--keep leaves the temporary folder; the overrides change the mode's data sets, seconds per scenario and
+// requests of the memory soak; --only=memory prepares the first data set and runs the memory soak alone)
 // See bench/README.md. Every process started here is stopped before exit,
 // on success, on failure and on SIGINT/SIGTERM.
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -11,13 +12,14 @@ import { describeGate, evaluateGate } from './lib/gate.mjs';
 import { buildProtoset, ensureGhz } from './lib/ghz.mjs';
 import { ensureLoadgen } from './lib/loadgen.mjs';
 import { load1, machineInfo } from './lib/machine.mjs';
+import { benchMemorySoak } from './lib/memory-soak.mjs';
 import { modeSummary, modes } from './lib/modes.mjs';
 import { createPostgresCluster } from './lib/postgres-cluster.mjs';
 import { createProcessGroup } from './lib/processes.mjs';
 import { collectVersions, runNotes } from './lib/run-facts.mjs';
 import { assertServerBuilt, newerThanBuild } from './lib/search-server.mjs';
 import { startStatsdSink } from './lib/statsd-sink.mjs';
-import { benchDataset } from './lib/suite-dataset.mjs';
+import { benchDataset, prepareDataset } from './lib/suite-dataset.mjs';
 import { benchColdStart, benchEcho, benchImport, benchTelemetryVariants } from './lib/suite-extras.mjs';
 import { loadWorkspaceGrpc } from './lib/workspace-grpc.mjs';
 import { writeResults } from './lib/write-results.mjs';
@@ -29,9 +31,19 @@ const mode = modes[modeName] && {
   ...(option('datasets') ? { datasets: option('datasets').split(',') } : {}),
   ...(option('duration') ? { durationS: Number(option('duration')) } : {}),
 };
-if (!mode || !(mode.durationS > 0) || mode.datasets.some((d) => !datasetDefinitions[d])) {
+if (mode && option('memory-requests'))
+  mode.memorySoak = { ...mode.memorySoak, requests: Number(option('memory-requests')) };
+const only = option('only');
+if (
+  !mode ||
+  !(mode.durationS > 0) ||
+  mode.datasets.some((d) => !datasetDefinitions[d]) ||
+  !Number.isSafeInteger(mode.memorySoak.requests) ||
+  !(mode.memorySoak.requests > 0) ||
+  (only !== undefined && only !== 'memory')
+) {
   process.stderr.write(
-    `usage: node bench/run.mjs [${Object.keys(modes).join('|')}] [--datasets=${Object.keys(datasetDefinitions).join(',')}] [--duration=SECONDS] [--keep]\n`,
+    `usage: node bench/run.mjs [${Object.keys(modes).join('|')}] [--datasets=${Object.keys(datasetDefinitions).join(',')}] [--duration=SECONDS] [--memory-requests=N] [--only=memory] [--keep]\n`,
   );
   process.exit(2);
 }
@@ -102,27 +114,37 @@ async function main() {
     memory: [],
     plans: [],
     sql: { server: '', pgbenchScripts: undefined },
+    /** A command (argument list) as the report shows it: the temporary folder and the cache shortened. */
+    commandText: (command) =>
+      command.join(' ').replaceAll(workDir, '$WORK').replaceAll(cacheDir, '$GEOSEARCH_CACHE'),
     record(row, command) {
       ctx.rows.push(row);
-      const text = command.join(' ').replaceAll(workDir, '$WORK').replaceAll(cacheDir, '$GEOSEARCH_CACHE');
-      ctx.commands.push(text);
+      ctx.commands.push(ctx.commandText(command));
     },
   };
   await cluster.start();
   statsd = await startStatsdSink();
   ctx.statsd = statsd;
 
-  const benched = [];
-  for (const name of mode.datasets) benched.push(await benchDataset(ctx, name));
-  const first = benched[0];
-  await benchEcho(ctx, first.files.searchPoint);
-  await benchTelemetryVariants(ctx, first.dataset, first.files.searchPoint);
-  await benchImport(ctx);
-  await benchColdStart(ctx, first.dataset, first.insidePoint);
+  let gate;
+  if (only === 'memory') {
+    const first = await prepareDataset(ctx, mode.datasets[0]);
+    await benchMemorySoak(ctx, first.dataset, first.files.searchPoint);
+  } else {
+    const benched = [];
+    for (const name of mode.datasets) benched.push(await benchDataset(ctx, name));
+    const first = benched[0];
+    await benchEcho(ctx, first.files.searchPoint);
+    await benchTelemetryVariants(ctx, first.dataset, first.files.searchPoint);
+    await benchMemorySoak(ctx, first.dataset, first.files.searchPoint);
+    await benchImport(ctx);
+    await benchColdStart(ctx, first.dataset, first.insidePoint);
+    gate = evaluateGate(mode.gate, ctx.rows, first.dataset.name);
+  }
 
-  const gate = evaluateGate(mode.gate, ctx.rows, first.dataset.name);
   const results = {
     mode: modeName,
+    only,
     modeSummary: modeSummary(mode),
     startedAt: new Date(Date.now() - (performance.now() - started)).toISOString(),
     elapsedS: (performance.now() - started) / 1000,
@@ -140,8 +162,9 @@ async function main() {
       ),
     ),
     pgliteFirstStartS: ctx.pgliteFirstStartS,
+    memorySoak: ctx.memorySoak,
   };
-  const partial = option('datasets') || option('duration') ? '-partial' : '';
+  const partial = ['datasets', 'duration', 'memory-requests', 'only'].some(option) ? '-partial' : '';
   const base = `${results.startedAt.slice(0, 10)}-${modeName}${partial}`;
   writeResults({ dir: join(repoRoot, 'bench', 'results'), base, results });
   log(`report: bench/results/${base}.md`);

@@ -1,3 +1,5 @@
+import { verdictWord } from './memory-soak.mjs';
+
 const num = (n, digits = 0) =>
   Number.isFinite(n)
     ? n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits })
@@ -31,6 +33,43 @@ export function echoPeer(rows, row) {
   return rows.find((r) => r.kind === 'echo' && r.concurrency === row.concurrency && !r.rps);
 }
 
+/** The one-line verdict of the memory soak `soak` (see memory-soak.mjs). */
+const soakVerdictLine = (soak) =>
+  `**Memory over ${num(soak.requests)} requests** (the benchmark issue asks for no growth): RSS went from ` +
+  `${num(soak.settledMiB, 1)} MiB once settled to ${num(soak.endMiB, 1)} MiB at the end, a growth of ` +
+  `${num(soak.growthMiB, 1)} MiB; the bound is ${num(soak.bound, 1)} MiB: **${verdictWord(soak.pass)}**.`;
+
+/** The section of the memory soak: its summary, one row per sample, the chart. */
+function memorySoakSection(soak, chartFile) {
+  return [
+    `## Memory over ${num(soak.requests)} requests`,
+    '',
+    `Search by point at ${soak.concurrency} in flight on one fresh server (PostgreSQL backend, ${soak.dataset}, logs info: ` +
+      `${num(soak.logBytes)} log bytes; metrics on: ${num(soak.statsdPackets)} StatsD packets), driven by loadgen in closed-loop ` +
+      `segments until ${num(soak.requests)} calls were served; VmRSS and VmHWM from \`/proc/<pid>/status\` after each segment.`,
+    '',
+    `Idle (1 s after start) ${num(soak.idleMiB, 1)} MiB; settled ${num(soak.settledMiB, 1)} MiB (the first sample at or ` +
+      `after 10 % of the requests, ${num(soak.settledServed)} served); end ${num(soak.endMiB, 1)} MiB; ` +
+      `peak (VmHWM) ${num(soak.peakMiB, 1)} MiB; growth (end − settled) ${num(soak.growthMiB, 1)} MiB; ` +
+      `slope ${num(soak.slopeMiBPer100k, 2)} MiB per 100,000 requests (least squares from the settled sample on); ` +
+      `bound ${num(soak.bound, 1)} MiB (the larger of 10 MiB and 5 % of settled): **${verdictWord(soak.pass)}**.`,
+    '',
+    table(
+      ['requests served', 'RSS MiB', 'peak (VmHWM) MiB', 'QPS of the segment', 'segment s', 'load 1m'],
+      soak.samples.map((s) => [
+        num(s.served),
+        num(s.rssMiB, 1),
+        num(s.peakMiB, 1),
+        num(s.qps),
+        num(s.durationS, 1),
+        num(s.load, 2),
+      ]),
+    ),
+    '',
+    ...(chartFile ? [`![RSS against requests served](${chartFile})`, ''] : []),
+  ];
+}
+
 /** The whole Markdown report of one run (see bench/README.md for what each section means). */
 export function markdownReport(r) {
   const m = r.machine;
@@ -42,9 +81,12 @@ export function markdownReport(r) {
       ? `**Gate ${r.gate.pass ? 'PASSED' : 'FAILED'}**: Search-by-point QPS / QPS of "${r.gate.baseline}" must be at least ${r.gate.threshold} ` +
           `(${r.gate.checks.map((c) => `${c.dataset}, ${c.concurrency} in flight: ${num(c.ratio, 2)}`).join('; ')}). ` +
           `The target is ${r.gate.target ?? r.gate.threshold}: **${r.gate.targetMet ? 'met' : 'not met'}**.`
-      : 'No gate in this mode.',
+      : r.only
+        ? `No gate: only the ${r.only} scenario ran (\`--only=${r.only}\`).`
+        : 'No gate in this mode.',
   );
   out.push('');
+  if (r.memorySoak) out.push(soakVerdictLine(r.memorySoak), '');
   out.push('## Machine and versions');
   out.push('');
   out.push(`- ${m.nproc} CPUs (nproc), ${m.cpuModel}, ${m.memoryGiB} GiB memory, Linux ${m.kernel}`);
@@ -221,6 +263,7 @@ export function markdownReport(r) {
     ),
   );
   out.push('');
+  if (r.memorySoak) out.push(...memorySoakSection(r.memorySoak, r.memoryChartFile));
   out.push('## The SQL compared');
   out.push('');
   out.push(

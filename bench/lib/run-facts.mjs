@@ -40,7 +40,8 @@ export function runNotes({ statsdAddress, stale }) {
     "loadgen, pgbench, PostgreSQL and the server share the same CPUs; loadgen uses one HTTP/2 connection; calls in flight when a run's time is up are not counted.",
     "The fixed-rate row runs loadgen `-rps` at 80 % of the best closed-loop Search-by-point QPS of that data set; its latencies are measured from each call's scheduled start (no coordinated omission).",
     'Search by name replays the first pages and pre-fetched page tokens of each query (tokens are stateless keyset cursors).',
-    `Servers run with GEOSEARCH_LOG_LEVEL=warn and GEOSEARCH_METRICS=false except in the logging-and-metrics table, whose StatsD packets go to a UDP socket of the bench (${statsdAddress}), not to a StatsD daemon.`,
+    `Servers run with GEOSEARCH_LOG_LEVEL=warn and GEOSEARCH_METRICS=false except in the logging-and-metrics table and the memory soak (info, on), whose StatsD packets go to a UDP socket of the bench (${statsdAddress}), not to a StatsD daemon.`,
+    "The memory soak runs loadgen in segments, a new process and HTTP/2 connection each; RSS is read from `/proc/<pid>/status` between segments, once loadgen has exited. The soak server's log is emptied after each segment and deleted at the end (its size is kept).",
     'The bench runs its own PostgreSQL cluster (scripts/services/postgres with a private run folder and a free port), which also caches the generated data sets between runs.',
   ];
 }

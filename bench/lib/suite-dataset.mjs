@@ -22,15 +22,13 @@ async function serverPointSql(cluster, db) {
 }
 
 /**
- * Everything measured on one data set: the data and query points, then, on
- * one quiet server (warn logs, no metrics), Search by point at each
- * concurrency interleaved with both pgbench baselines at the same
- * concurrency (after a check of the statement's plans), a fixed rate
- * at 80 % of the best closed-loop QPS, Search by name with paging, Nearby,
- * and the server's memory idle and after it all. Returns the data set and
- * its request files.
+ * Data set `name` ready to be measured: its database (built or reused, see
+ * ensureDataset), its query points and their hit rates, and the request
+ * files of Search by point and Nearby in `<workDir>/<name>`. Adds the data
+ * set to the report's list. Returns the data set, its folder, the points,
+ * one point inside a polygon and the request files.
  */
-export async function benchDataset(ctx, name) {
+export async function prepareDataset(ctx, name) {
   const { mode, cluster, processes, repoRoot } = ctx;
   const dataset = await ensureDataset({
     repoRoot,
@@ -50,6 +48,23 @@ export async function benchDataset(ctx, name) {
     points: uniformPoints(dataset.extent, 1000, 99),
   });
   const files = writePointRequestFiles(ctx.grpc, dir, points);
+  ctx.datasets.push(dataset);
+  ctx.log(`${name}: ${dataset.count} things, ${points.length} query points`);
+  return { dataset, dir, files, points, insidePoint };
+}
+
+/**
+ * Everything measured on one data set: the data and query points (see
+ * prepareDataset), then, on one quiet server (warn logs, no metrics),
+ * Search by point at each concurrency interleaved with both pgbench
+ * baselines at the same concurrency (after a check of the statement's
+ * plans), a fixed rate at 80 % of the best closed-loop QPS, Search by name
+ * with paging, Nearby, and the server's memory idle and after it all.
+ * Returns the data set and its request files.
+ */
+export async function benchDataset(ctx, name) {
+  const { mode, cluster, processes, repoRoot } = ctx;
+  const { dataset, dir, files, points, insidePoint } = await prepareDataset(ctx, name);
   const scripts = Object.fromEntries(
     Object.keys(pgbenchVariants).map((variant) => [
       variant,
@@ -60,8 +75,6 @@ export async function benchDataset(ctx, name) {
     Object.keys(pgbenchVariants).map((variant) => [variant, pointSearchScript(dataset.extent, variant)]),
   );
   ctx.plans.push(await checkPointPlans({ cluster, dataset, point: insidePoint, dir }));
-  ctx.datasets.push(dataset);
-  ctx.log(`${name}: ${dataset.count} things, ${points.length} query points`);
 
   const server = await startSearchServer({
     repoRoot,

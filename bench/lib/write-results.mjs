@@ -1,6 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { qpsChartSvg } from './chart.mjs';
+import { memoryChartSvg, qpsChartSvg } from './chart.mjs';
+import { verdictWord } from './memory-soak.mjs';
 import { markdownReport } from './report.mjs';
 
 const barLabel = (r) =>
@@ -10,13 +11,28 @@ const barLabel = (r) =>
   );
 
 /**
- * Writes `<dir>/<base>.md` (the report), `.svg` (QPS per scenario) and
- * `.json` (every figure; live handles such as processes left out).
+ * Writes `<dir>/<base>.md` (the report), `.svg` (QPS per scenario),
+ * `-memory.svg` (RSS over the memory soak, when it ran) and `.json` (every
+ * figure; live handles such as processes left out).
  */
 export function writeResults({ dir, base, results }) {
   mkdirSync(dir, { recursive: true });
   const chartFile = `${base}.svg`;
-  writeFileSync(join(dir, `${base}.md`), markdownReport({ ...results, chartFile }));
+  const soak = results.memorySoak;
+  const memoryChartFile = soak ? `${base}-memory.svg` : undefined;
+  if (soak) {
+    writeFileSync(
+      join(dir, memoryChartFile),
+      memoryChartSvg({
+        title: `geosearch memory over ${soak.requests.toLocaleString('en-US')} requests, ${results.mode}, ${results.startedAt.slice(0, 10)}`,
+        subtitle: `Search by point at ${soak.concurrency} in flight, ${soak.dataset}, logs info, metrics on; growth ${soak.growthMiB.toFixed(1)} MiB, bound ${soak.bound.toFixed(1)} MiB: ${verdictWord(soak.pass)}`,
+        samples: soak.samples,
+        idleMiB: soak.idleMiB,
+        limitMiB: soak.settledMiB + soak.bound,
+      }),
+    );
+  }
+  writeFileSync(join(dir, `${base}.md`), markdownReport({ ...results, chartFile, memoryChartFile }));
   writeFileSync(
     join(dir, chartFile),
     qpsChartSvg({
@@ -29,5 +45,8 @@ export function writeResults({ dir, base, results }) {
       })),
     }),
   );
-  writeFileSync(join(dir, `${base}.json`), `${JSON.stringify({ ...results, chartFile }, null, 2)}\n`);
+  writeFileSync(
+    join(dir, `${base}.json`),
+    `${JSON.stringify({ ...results, chartFile, memoryChartFile }, null, 2)}\n`,
+  );
 }
