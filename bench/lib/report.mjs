@@ -1,4 +1,5 @@
 import { verdictWord } from './memory-soak.mjs';
+import { evaluateTargets } from './targets.mjs';
 
 const num = (n, digits = 0) =>
   Number.isFinite(n)
@@ -87,6 +88,25 @@ export function markdownReport(r) {
   );
   out.push('');
   if (r.memorySoak) out.push(soakVerdictLine(r.memorySoak), '');
+  const targets = evaluateTargets(r);
+  if (targets.length > 0) {
+    out.push("## The benchmark issue's targets", '');
+    out.push(
+      table(
+        ['target', 'measured', 'verdict'],
+        targets.map((t) => [
+          t.target,
+          t.measured,
+          t.met === undefined ? 'not judged' : t.met ? 'met' : '**not met**',
+        ]),
+      ),
+    );
+    out.push(
+      '',
+      'The issue sets them for two CPUs with the service and PostgreSQL on the same machine, as here.',
+      '',
+    );
+  }
   out.push('## Machine and versions');
   out.push('');
   out.push(`- ${m.nproc} CPUs (nproc), ${m.cpuModel}, ${m.memoryGiB} GiB memory, Linux ${m.kernel}`);

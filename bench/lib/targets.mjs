@@ -1,0 +1,162 @@
+import { verdictWord } from './memory-soak.mjs';
+
+/**
+ * The benchmark issue's targets (two CPUs, 100k polygons, service and
+ * PostgreSQL on one machine), each checked against the figures of one run.
+ * A target whose figures the run did not measure is left out, not passed.
+ * Each entry: `target` (the issue's words), `measured` (text), `met`
+ * (true, false, or undefined when no verdict can be given).
+ */
+
+const MB_IN_MIB = 1e6 / 2 ** 20; // the issue's memory targets are in MB; the bench measures MiB
+
+const pointRow = (rows, dataset, concurrency) =>
+  rows.find(
+    (r) =>
+      r.kind === 'server' &&
+      r.scenario === 'Search by point' &&
+      !r.rps &&
+      r.dataset === dataset &&
+      r.concurrency === concurrency,
+  );
+
+const baselineRow = (rows, dataset, concurrency) =>
+  rows.find(
+    (r) =>
+      r.kind === 'pgbench' &&
+      r.variant === 'statement' &&
+      r.dataset === dataset &&
+      r.concurrency === concurrency,
+  );
+
+const fixed = (n, digits) => (Number.isFinite(n) ? n.toFixed(digits) : '—');
+const whole = (n) => (Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : '—');
+const all = (checks) => (checks.length === 0 ? undefined : checks.every(Boolean));
+
+/** The data set the issue's targets refer to: the 100k grid when it ran, else the first one. */
+function referenceDataset(results) {
+  const names = results.datasets.map((d) => d.name);
+  return names.includes('grid-100k') ? 'grid-100k' : names[0];
+}
+
+/** Evaluates every target the run has figures for; see the module comment. */
+export function evaluateTargets(results) {
+  const { rows } = results;
+  const targets = [];
+  const reference = referenceDataset(results);
+  const concurrencies = [...new Set(rows.filter((r) => r.kind === 'server').map((r) => r.concurrency))].sort(
+    (a, b) => a - b,
+  );
+
+  if (reference) {
+    const ratios = concurrencies.flatMap((c) => {
+      const server = pointRow(rows, reference, c);
+      const baseline = baselineRow(rows, reference, c);
+      return server && baseline ? [{ c, ratio: server.qps / baseline.qps }] : [];
+    });
+    if (ratios.length > 0)
+      targets.push({
+        target: 'Search QPS / pgbench QPS (same statement, same run) at least 0.6',
+        measured: `${reference}: ${ratios.map((x) => `${fixed(x.ratio, 2)} at ${x.c} in flight`).join(', ')}`,
+        met: all(ratios.map((x) => x.ratio >= 0.6)),
+      });
+    const at4 = pointRow(rows, reference, 4);
+    if (at4)
+      targets.push({
+        target: 'p99 at most 3 ms with 4 in flight',
+        measured: `${reference}: ${fixed(at4.p99, 2)} ms`,
+        met: at4.p99 <= 3,
+      });
+    const at1 = pointRow(rows, reference, 1);
+    if (at1)
+      targets.push({
+        target: 'p50 at most 0.6 ms with 1 in flight',
+        measured: `${reference}: ${fixed(at1.p50, 2)} ms`,
+        met: at1.p50 <= 0.6,
+      });
+  }
+
+  const quiet = results.variants.find((v) => v.logLevel === 'warn' && !v.metrics);
+  const loud = results.variants.find((v) => v.logLevel === 'info' && v.metrics);
+  if (quiet && loud) {
+    const cost = 1 - loud.row.qps / quiet.row.qps;
+    targets.push({
+      target: 'logging and metrics cost at most 5 % of throughput',
+      measured: `${fixed(cost * 100, 1)} % (logs info + metrics on ${whole(loud.row.qps)} QPS, logs warn + metrics off ${whole(quiet.row.qps)} QPS, ${quiet.row.concurrency} in flight, ${quiet.row.dataset})`,
+      met: cost <= 0.05,
+    });
+  }
+
+  for (const [backend, boundMs] of [
+    ['PostgreSQL', 600],
+    ['PGlite', 3000],
+  ]) {
+    const start = results.coldStarts.find((c) => c.backend === backend);
+    if (start)
+      targets.push({
+        target: `cold start with ${backend} at most ${whole(boundMs)} ms`,
+        measured: `median ${whole(start.medianMs)} ms of ${start.runs.length} (${whole(start.minMs)}-${whole(start.maxMs)})`,
+        met: start.medianMs <= boundMs,
+      });
+  }
+
+  const postgresMemory = results.memory.filter((m) => m.label.startsWith('PostgreSQL backend'));
+  if (postgresMemory.length > 0) {
+    const idle = Math.max(...postgresMemory.map((m) => m.idleMiB).filter(Number.isFinite));
+    const loaded = Math.max(...postgresMemory.map((m) => m.peakMiB).filter(Number.isFinite));
+    targets.push({
+      target: 'resident memory at most 100 MB idle',
+      measured: `largest idle RSS ${fixed(idle * MB_IN_MIB, 0)} MB (${fixed(idle, 1)} MiB), PostgreSQL backend`,
+      met: idle * MB_IN_MIB <= 100,
+    });
+    targets.push({
+      target: 'resident memory at most 200 MB under load',
+      measured: `largest peak RSS (VmHWM) ${fixed(loaded * MB_IN_MIB, 0)} MB (${fixed(loaded, 1)} MiB), PostgreSQL backend`,
+      met: loaded * MB_IN_MIB <= 200,
+    });
+  }
+  const soak = results.memorySoak;
+  if (soak)
+    targets.push({
+      target: 'no memory growth over 1M requests',
+      measured: `${whole(soak.served)} requests: ${fixed(soak.settledMiB, 1)} MiB settled → ${fixed(soak.endMiB, 1)} MiB at the end (bound ${fixed(soak.bound, 1)} MiB); ${verdictWord(soak.pass)}`,
+      met: soak.requests >= 1_000_000 ? soak.pass : undefined,
+    });
+
+  const grids = results.datasets.filter((d) => d.name.startsWith('grid-')).map((d) => d.name);
+  if (grids.includes('grid-100k') && grids.length > 1) {
+    const spread = concurrencies.flatMap((c) => {
+      const base = pointRow(rows, 'grid-100k', c);
+      return grids
+        .filter((g) => g !== 'grid-100k')
+        .flatMap((g) => {
+          const other = pointRow(rows, g, c);
+          return base && other ? [{ g, c, change: other.qps / base.qps - 1 }] : [];
+        });
+    });
+    if (spread.length > 0)
+      targets.push({
+        target: 'from 10k to 1M polygons, throughput within 25 % of the 100k figure',
+        measured: spread
+          .map((x) => `${x.g} ${x.change >= 0 ? '+' : ''}${fixed(x.change * 100, 0)} % at ${x.c}`)
+          .join(', '),
+        met: all(spread.map((x) => Math.abs(x.change) <= 0.25)),
+      });
+  }
+  if (reference?.startsWith('grid-') && results.datasets.some((d) => d.name === 'countries')) {
+    const pairs = concurrencies.flatMap((c) => {
+      const synthetic = pointRow(rows, reference, c);
+      const countries = pointRow(rows, 'countries', c);
+      return synthetic && countries ? [{ c, factor: synthetic.qps / countries.qps }] : [];
+    });
+    if (pairs.length > 0)
+      targets.push({
+        target: 'country polygons within 2 times the synthetic figure',
+        measured: pairs
+          .map((x) => `${reference} / countries ${fixed(x.factor, 2)}× at ${x.c} in flight`)
+          .join(', '),
+        met: all(pairs.map((x) => x.factor <= 2)),
+      });
+  }
+  return targets;
+}
