@@ -1,8 +1,10 @@
-import { PGlite } from '@electric-sql/pglite';
+import { pathToFileURL } from 'node:url';
+import { type Extension, PGlite } from '@electric-sql/pglite';
 import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import { postgis } from '@electric-sql/pglite-postgis';
 import { Kysely, PGliteDialect } from 'kysely';
 import type { Database } from './database.js';
+import { trimmedPostgisBundle } from './postgis-bundle.js';
 
 /** Options of {@link openPglite}. */
 export interface PgliteOptions {
@@ -13,6 +15,28 @@ export interface PgliteOptions {
    * empty cluster. The folder (or memory) must not hold a database yet.
    */
   readonly loadDataDir?: Blob;
+  /**
+   * Where the trimmed PostGIS bundle is kept (postgis-bundle.ts): a folder
+   * of this user's only. Default: `geosearch-pglite-<uid>` in the OS
+   * temporary folder. `false` loads PostGIS's full bundle (slower starts).
+   */
+  readonly bundleCacheDir?: string | false;
+}
+
+/**
+ * PostGIS as published, with its bundle replaced by the trimmed copy when
+ * that can be made (else unchanged): same settings, fewer files to unpack
+ * and one WebAssembly library to compile instead of three.
+ */
+function trimmedPostgis(cacheDir: string | undefined): Extension {
+  return {
+    name: postgis.name,
+    setup: async (pg, emscriptenOpts) => {
+      const result = await postgis.setup(pg, emscriptenOpts);
+      const trimmed = result.bundlePath && trimmedPostgisBundle(result.bundlePath, cacheDir);
+      return trimmed ? { ...result, bundlePath: pathToFileURL(trimmed) } : result;
+    },
+  };
 }
 
 /** An embedded PostgreSQL with PostGIS and pg_trgm, and a Kysely over it. */
@@ -33,7 +57,10 @@ export async function openPglite(options: PgliteOptions = {}): Promise<EmbeddedD
   const pglite = await PGlite.create({
     ...(options.dataDir === undefined ? {} : { dataDir: options.dataDir }),
     ...(options.loadDataDir === undefined ? {} : { loadDataDir: options.loadDataDir }),
-    extensions: { postgis, pg_trgm },
+    extensions: {
+      postgis: options.bundleCacheDir === false ? postgis : trimmedPostgis(options.bundleCacheDir),
+      pg_trgm,
+    },
   });
   const db = new Kysely<Database>({ dialect: new PGliteDialect({ pglite }) });
   return {
