@@ -13,8 +13,16 @@ export async function collectVersions({ cluster, processes, repoRoot, ghz, cache
   const server = JSON.parse(
     readFileSync(join(repoRoot, 'packages', 'search-server', 'package.json'), 'utf8'),
   );
+  // The commit measured; "+changes" when the working tree differed from it (the build is what ran).
+  const git = async (...args) =>
+    (
+      await processes.run('git', args, { cwd: repoRoot, label: 'git' }).catch(() => ({ stdout: '' }))
+    ).stdout.trim();
+  const commit = await git('rev-parse', '--short=12', 'HEAD');
+  const changed = (await git('status', '--porcelain', '--untracked-files=no')) !== '';
   return {
     'search-server': server.version,
+    geosearch: commit ? `commit ${commit}${changed ? ' +changes' : ''}` : 'not a git checkout',
     node: process.version,
     PostgreSQL: postgres,
     PostGIS: postgis,
