@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
+import { getHeapStatistics } from 'node:v8';
 import { SearchServiceDefinition } from '@geosearch/generated';
 import { descriptorSet } from '@geosearch/generated/descriptor-set';
 import { type CoreEvent, createSearchCore, migrateToLatest, type SearchCore } from '@geosearch/search-core';
@@ -247,7 +248,17 @@ export async function startSearchServer(
       return stopping;
     },
   };
-  log.info({ listen: config.listen, port, version: serverVersion, backend: db.backend }, 'serving');
+  log.info(
+    {
+      listen: config.listen,
+      port,
+      version: serverVersion,
+      backend: db.backend,
+      // V8's heap limit, set by the bin's and the executable's flags (1 GiB old generation + young generation).
+      heapLimitMiB: Math.round(getHeapStatistics().heap_size_limit / 2 ** 20),
+    },
+    'serving',
+  );
   const applyLive = (changes: Partial<Config>): string[] => {
     const applied: string[] = [];
     for (const [name, value] of Object.entries(changes) as [keyof Config, never][]) {

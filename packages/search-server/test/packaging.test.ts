@@ -23,6 +23,15 @@ function pack(dir: string, into: string): string {
   return join(into, tarball);
 }
 
+/**
+ * V8's heap limit as the server logged it: the bin's shebang and the
+ * executable's execArgv set `--max-old-space-size=1024 --max-semi-space-size=8`
+ * (1,048 MiB with the young generation; V8's default here is several GiB).
+ */
+function loggedHeapLimitMiB(logs: readonly Record<string, unknown>[]): unknown {
+  return logs.find((record) => record.msg === 'serving')?.heapLimitMiB;
+}
+
 async function searchBerlin(address: string): Promise<string[]> {
   const channel = createChannel(address);
   try {
@@ -58,6 +67,7 @@ describe('packaging', () => {
       timeoutMs: 180_000,
     });
     expect(await searchBerlin(server.address)).toEqual(['Germany']);
+    expect(loggedHeapLimitMiB(server.logs)).toBe(1048);
     expect(await server.stop()).toBe(0);
   }, 300_000);
 
@@ -78,6 +88,7 @@ describe('packaging', () => {
         cwd: folder,
       });
       expect(await searchBerlin(server.address)).toEqual(['Germany']);
+      expect(loggedHeapLimitMiB(server.logs)).toBe(1048);
       expect(await server.stop()).toBe(0);
     },
     300_000,
