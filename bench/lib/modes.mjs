@@ -18,6 +18,8 @@ export const modes = {
     // Search by point at `concurrency` in flight (logs info, metrics on) until `requests` calls are
     // served, RSS sampled about `samples` times: short enough for CI, it only catches gross leaks.
     memorySoak: { requests: 20_000, concurrency: 32, samples: 5 },
+    // Rounds of the logging-and-metrics variants (see benchTelemetryVariants).
+    telemetryRounds: 2,
     // The gate: Search-by-point QPS over pgbench running the server's exact statement ('statement';
     // 'inline' has its LIMIT written in the text). The benchmark issue asks for 0.3 (`target`); on
     // two CPUs the transport alone reaches about 0.35 at 4 in flight (echo / pgbench), and the
@@ -37,6 +39,7 @@ export const modes = {
     import: { count: 100_000, batch: 500 },
     coldStartRuns: { postgres: 3, pglite: 3 },
     memorySoak: { requests: 1_000_000, concurrency: 32, samples: 20 },
+    telemetryRounds: 3,
     gate: undefined,
   },
 };

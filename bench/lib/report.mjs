@@ -193,6 +193,11 @@ export function markdownReport(r) {
   out.push('');
   out.push('## Logging and metrics');
   out.push('');
+  if (r.variants.some((v) => v.rounds?.length > 1))
+    out.push(
+      `Each variant ran in ${r.variants[0].rounds.length} rounds, the order reversed every other round; the figures are the means of its rounds (QPS of each round in the last column).`,
+      '',
+    );
   out.push(
     table(
       [
@@ -208,6 +213,7 @@ export function markdownReport(r) {
         'log bytes',
         'RSS after MiB',
         'load 1m',
+        'QPS of each round',
       ],
       r.variants.map((v) => [
         v.logLevel,
@@ -222,6 +228,7 @@ export function markdownReport(r) {
         num(v.logBytes),
         num(v.rssMiB, 0),
         num(v.row.load, 2),
+        (v.rounds ?? [v.row.qps]).map((q) => num(q)).join(', '),
       ]),
     ),
   );

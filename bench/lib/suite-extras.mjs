@@ -51,9 +51,17 @@ export async function benchEcho(ctx, requests) {
   }
 }
 
+/** The mean of `values`. */
+const mean = (values) => values.reduce((sum, v) => sum + v, 0) / values.length;
+
 /**
  * Search by point at the highest concurrency with logs at warn or info and
- * metrics off or on (sent to the bench's own UDP sink), one server each.
+ * metrics off or on (sent to the bench's own UDP sink), one server each, in
+ * `mode.telemetryRounds` rounds, the order reversed every other round (so
+ * that a drift of the machine's speed during the run falls on every variant
+ * alike). Each variant's figures are the mean of its rounds; on this
+ * two-CPU virtual machine one round alone moved by up to 7 %, more than the
+ * 5 % the issue allows logging and metrics.
  */
 export async function benchTelemetryVariants(ctx, dataset, requests) {
   const concurrency = Math.max(...ctx.mode.pointConcurrency);
@@ -62,42 +70,65 @@ export async function benchTelemetryVariants(ctx, dataset, requests) {
     { logLevel: 'info', metrics: false },
     { logLevel: 'warn', metrics: true },
     { logLevel: 'info', metrics: true },
-  ];
-  for (const variant of variants) {
-    const logFile = join(ctx.workDir, `variant-${variant.logLevel}-${variant.metrics}.log`);
-    const server = await startSearchServer({
-      repoRoot: ctx.repoRoot,
-      processes: ctx.processes,
-      env: {
-        DATABASE_URL: dataset.url,
-        GEOSEARCH_LOG_LEVEL: variant.logLevel,
-        GEOSEARCH_METRICS: String(variant.metrics),
-        GEOSEARCH_STATSD_HOST: ctx.statsd.address,
-      },
-      logFile,
-    });
-    const packetsBefore = ctx.statsd.counts.packets;
-    try {
-      const row = await loadScenario(ctx, {
-        scenario: `Search by point, logs ${variant.logLevel}, metrics ${variant.metrics ? 'on' : 'off'}`,
-        dataset: dataset.name,
-        method: 'Search',
-        requests,
-        address: server.address,
-        concurrency,
+  ].map((variant) => ({ ...variant, runs: [] }));
+  const rounds = ctx.mode.telemetryRounds ?? 1;
+  for (let round = 1; round <= rounds; round++) {
+    const order = round % 2 === 1 ? variants : [...variants].reverse();
+    for (const variant of order) {
+      const logFile = join(ctx.workDir, `variant-${variant.logLevel}-${variant.metrics}-${round}.log`);
+      const server = await startSearchServer({
+        repoRoot: ctx.repoRoot,
+        processes: ctx.processes,
+        env: {
+          DATABASE_URL: dataset.url,
+          GEOSEARCH_LOG_LEVEL: variant.logLevel,
+          GEOSEARCH_METRICS: String(variant.metrics),
+          GEOSEARCH_STATSD_HOST: ctx.statsd.address,
+        },
+        logFile,
       });
-      await sleep(300); // let the last StatsD packets arrive
-      ctx.variants.push({
-        ...variant,
-        row,
-        statsdPackets: ctx.statsd.counts.packets - packetsBefore,
-        rssMiB: processMemory(server.pid)?.rssMiB,
-        logBytes: statSync(logFile).size,
-      });
-      ctx.log(`logs ${variant.logLevel}, metrics ${variant.metrics}: ${Math.round(row.qps)} QPS`);
-    } finally {
-      await server.stop();
+      const packetsBefore = ctx.statsd.counts.packets;
+      try {
+        const row = await loadScenario(ctx, {
+          scenario: `Search by point, logs ${variant.logLevel}, metrics ${variant.metrics ? 'on' : 'off'}, round ${round} of ${rounds}`,
+          dataset: dataset.name,
+          method: 'Search',
+          requests,
+          address: server.address,
+          concurrency,
+        });
+        await sleep(300); // let the last StatsD packets arrive
+        variant.runs.push({
+          row,
+          statsdPackets: ctx.statsd.counts.packets - packetsBefore,
+          rssMiB: processMemory(server.pid)?.rssMiB,
+          logBytes: statSync(logFile).size,
+        });
+        ctx.log(
+          `logs ${variant.logLevel}, metrics ${variant.metrics}, round ${round}: ${Math.round(row.qps)} QPS`,
+        );
+      } finally {
+        await server.stop();
+      }
     }
+  }
+  for (const { runs, ...variant } of variants) {
+    const rows = runs.map((run) => run.row);
+    ctx.variants.push({
+      ...variant,
+      rounds: rows.map((row) => row.qps),
+      row: {
+        ...rows[0],
+        scenario: `Search by point, logs ${variant.logLevel}, metrics ${variant.metrics ? 'on' : 'off'}`,
+        qps: mean(rows.map((row) => row.qps)),
+        p50: mean(rows.map((row) => row.p50)),
+        p99: mean(rows.map((row) => row.p99)),
+        load: mean(rows.map((row) => row.load)),
+      },
+      statsdPackets: mean(runs.map((run) => run.statsdPackets)),
+      rssMiB: Math.max(...runs.map((run) => run.rssMiB ?? Number.NaN)),
+      logBytes: mean(runs.map((run) => run.logBytes)),
+    });
   }
 }
 
