@@ -4,6 +4,14 @@ const escapeXml = (text) =>
     (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;' })[c],
   );
 
+/** The opening of a chart: the svg element, a white background, the title and the subtitle. */
+const svgStart = ({ width, height, title, subtitle }) => [
+  `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="11">`,
+  `<rect width="${width}" height="${height}" fill="#ffffff"/>`,
+  `<text x="12" y="22" font-size="16" font-weight="bold">${escapeXml(title)}</text>`,
+  `<text x="12" y="42" fill="#555555">${escapeXml(subtitle)}</text>`,
+];
+
 /** Bar colours by row kind. */
 const colours = { server: '#2f6db5', pgbench: '#d9822b', 'pgbench-inline': '#f2c08f', echo: '#6b9e3c' };
 const legend = {
@@ -25,12 +33,7 @@ export function qpsChartSvg({ title, subtitle, bars }) {
   const width = labelWidth + barArea + 90;
   const height = top + bars.length * rowHeight + 40;
   const max = Math.max(1, ...bars.map((b) => (Number.isFinite(b.qps) ? b.qps : 0)));
-  const parts = [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="11">`,
-    `<rect width="${width}" height="${height}" fill="#ffffff"/>`,
-    `<text x="12" y="22" font-size="16" font-weight="bold">${escapeXml(title)}</text>`,
-    `<text x="12" y="42" fill="#555555">${escapeXml(subtitle)}</text>`,
-  ];
+  const parts = svgStart({ width, height, title, subtitle });
   bars.forEach((bar, i) => {
     const y = top + i * rowHeight;
     const qps = Number.isFinite(bar.qps) ? bar.qps : 0;
@@ -87,12 +90,7 @@ export function memoryChartSvg({ title, subtitle, samples, idleMiB, limitMiB }) 
   const yMax = yStep * Math.ceil((yTop * 1.05) / yStep);
   const x = (served) => (left + (served / xMax) * plotW).toFixed(1);
   const y = (mib) => (top + plotH - (mib / yMax) * plotH).toFixed(1);
-  const parts = [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="11">`,
-    `<rect width="${width}" height="${height}" fill="#ffffff"/>`,
-    `<text x="12" y="22" font-size="16" font-weight="bold">${escapeXml(title)}</text>`,
-    `<text x="12" y="42" fill="#555555">${escapeXml(subtitle)}</text>`,
-  ];
+  const parts = svgStart({ width, height, title, subtitle });
   for (let i = 0; i * yStep <= yMax + yStep / 2; i++) {
     const v = i * yStep;
     parts.push(

@@ -1,5 +1,5 @@
 import { pgbenchVariants } from './pgbench.mjs';
-import { pgbenchPeer } from './report.mjs';
+import { pgbenchPeer, pointSearchRow } from './rows.mjs';
 
 /**
  * The smoke gate: closed-loop Search-by-point QPS over the QPS of the pgbench
@@ -10,14 +10,7 @@ import { pgbenchPeer } from './report.mjs';
 export function evaluateGate(gate, rows, dataset) {
   if (!gate) return undefined;
   const checks = gate.concurrency.map((concurrency) => {
-    const server = rows.find(
-      (r) =>
-        r.kind === 'server' &&
-        r.scenario === 'Search by point' &&
-        r.dataset === dataset &&
-        !r.rps &&
-        r.concurrency === concurrency,
-    );
+    const server = pointSearchRow(rows, dataset, concurrency);
     const baseline = server && pgbenchPeer(rows, server, gate.baseline);
     const ratio = baseline ? server.qps / baseline.qps : Number.NaN;
     return { dataset, concurrency, ratio, errors: server?.errors ?? 0 };

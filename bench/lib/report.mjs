@@ -1,4 +1,5 @@
 import { verdictWord } from './memory-soak.mjs';
+import { echoPeer, isPointSearch, pgbenchPeer } from './rows.mjs';
 import { evaluateTargets } from './targets.mjs';
 
 const num = (n, digits = 0) =>
@@ -13,26 +14,6 @@ const table = (header, lines) =>
     `| ${header.map(() => '---').join(' | ')} |`,
     ...lines.map((l) => `| ${l.join(' | ')} |`),
   ].join('\n');
-
-/** The pgbench row of baseline `variant` with the same data set and concurrency as `row`, if any. */
-export function pgbenchPeer(rows, row, variant) {
-  return rows.find(
-    (r) =>
-      r.kind === 'pgbench' &&
-      r.variant === variant &&
-      r.dataset === row.dataset &&
-      r.concurrency === row.concurrency,
-  );
-}
-
-/** True for closed-loop Search-by-point rows of the server: the ones pgbench is a baseline for. */
-export const isPointSearch = (row) =>
-  row.kind === 'server' && !row.rps && row.scenario.startsWith('Search by point');
-
-/** The echo row with the same concurrency as `row`, if any. */
-export function echoPeer(rows, row) {
-  return rows.find((r) => r.kind === 'echo' && r.concurrency === row.concurrency && !r.rps);
-}
 
 /** The one-line verdict of the memory soak `soak` (see memory-soak.mjs). */
 const soakVerdictLine = (soak) =>

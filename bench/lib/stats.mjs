@@ -12,3 +12,6 @@ export function median(values) {
   const middle = Math.floor(sorted.length / 2);
   return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
 }
+
+/** The mean of some numbers; NaN when there are none. */
+export const mean = (values) => values.reduce((sum, v) => sum + v, 0) / values.length;

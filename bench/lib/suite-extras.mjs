@@ -16,7 +16,7 @@ import { measureImport } from './import-throughput.mjs';
 import { processMemory } from './machine.mjs';
 import { loadScenario } from './scenarios.mjs';
 import { findLogLine, startSearchServer } from './search-server.mjs';
-import { median } from './stats.mjs';
+import { mean, median } from './stats.mjs';
 
 /** The gRPC echo baseline: bench/echo-server.mjs driven like the real server. */
 export async function benchEcho(ctx, requests) {
@@ -50,9 +50,6 @@ export async function benchEcho(ctx, requests) {
     await echo.stop();
   }
 }
-
-/** The mean of `values`. */
-const mean = (values) => values.reduce((sum, v) => sum + v, 0) / values.length;
 
 /**
  * Search by point at the highest concurrency with logs at warn or info and

@@ -1,4 +1,5 @@
 import { verdictWord } from './memory-soak.mjs';
+import { pgbenchPeer, pointSearchRow } from './rows.mjs';
 
 /**
  * The benchmark issue's targets (two CPUs, 100k polygons, service and
@@ -9,25 +10,6 @@ import { verdictWord } from './memory-soak.mjs';
  */
 
 const MB_PER_MIB = 2 ** 20 / 1e6; // the issue's memory targets are in MB (10^6 bytes); the bench measures MiB
-
-const pointRow = (rows, dataset, concurrency) =>
-  rows.find(
-    (r) =>
-      r.kind === 'server' &&
-      r.scenario === 'Search by point' &&
-      !r.rps &&
-      r.dataset === dataset &&
-      r.concurrency === concurrency,
-  );
-
-const baselineRow = (rows, dataset, concurrency) =>
-  rows.find(
-    (r) =>
-      r.kind === 'pgbench' &&
-      r.variant === 'statement' &&
-      r.dataset === dataset &&
-      r.concurrency === concurrency,
-  );
 
 const fixed = (n, digits) => (Number.isFinite(n) ? n.toFixed(digits) : '—');
 const whole = (n) => (Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : '—');
@@ -50,8 +32,8 @@ export function evaluateTargets(results) {
 
   if (reference) {
     const ratios = concurrencies.flatMap((c) => {
-      const server = pointRow(rows, reference, c);
-      const baseline = baselineRow(rows, reference, c);
+      const server = pointSearchRow(rows, reference, c);
+      const baseline = server && pgbenchPeer(rows, server, 'statement');
       return server && baseline ? [{ c, ratio: server.qps / baseline.qps }] : [];
     });
     if (ratios.length > 0)
@@ -60,14 +42,14 @@ export function evaluateTargets(results) {
         measured: `${reference}: ${ratios.map((x) => `${fixed(x.ratio, 2)} at ${x.c} in flight`).join(', ')}`,
         met: all(ratios.map((x) => x.ratio >= 0.6)),
       });
-    const at4 = pointRow(rows, reference, 4);
+    const at4 = pointSearchRow(rows, reference, 4);
     if (at4)
       targets.push({
         target: 'p99 at most 3 ms with 4 in flight',
         measured: `${reference}: ${fixed(at4.p99, 2)} ms`,
         met: at4.p99 <= 3,
       });
-    const at1 = pointRow(rows, reference, 1);
+    const at1 = pointSearchRow(rows, reference, 1);
     if (at1)
       targets.push({
         target: 'p50 at most 0.6 ms with 1 in flight',
@@ -126,11 +108,11 @@ export function evaluateTargets(results) {
   const grids = results.datasets.filter((d) => d.name.startsWith('grid-')).map((d) => d.name);
   if (grids.includes('grid-100k') && grids.length > 1) {
     const spread = concurrencies.flatMap((c) => {
-      const base = pointRow(rows, 'grid-100k', c);
+      const base = pointSearchRow(rows, 'grid-100k', c);
       return grids
         .filter((g) => g !== 'grid-100k')
         .flatMap((g) => {
-          const other = pointRow(rows, g, c);
+          const other = pointSearchRow(rows, g, c);
           return base && other ? [{ g, c, change: other.qps / base.qps - 1 }] : [];
         });
     });
@@ -145,8 +127,8 @@ export function evaluateTargets(results) {
   }
   if (reference?.startsWith('grid-') && results.datasets.some((d) => d.name === 'countries')) {
     const pairs = concurrencies.flatMap((c) => {
-      const synthetic = pointRow(rows, reference, c);
-      const countries = pointRow(rows, 'countries', c);
+      const synthetic = pointSearchRow(rows, reference, c);
+      const countries = pointSearchRow(rows, 'countries', c);
       return synthetic && countries ? [{ c, factor: synthetic.qps / countries.qps }] : [];
     });
     if (pairs.length > 0)
