@@ -11,7 +11,7 @@ import { type Config, configKeys } from './config/schema.js';
 import { openDatabase, type ServerDatabase } from './database.js';
 import type { ServerExtension } from './extension.js';
 import { watchReadiness } from './readiness.js';
-import { createErrorMapper } from './rpc/error-middleware.js';
+import { createErrorMapper } from './rpc/error-mapper.js';
 import { createSearchService } from './rpc/search-service.js';
 import { createTelemetryMiddleware } from './rpc/telemetry-middleware.js';
 import { createTerminator } from './rpc/terminator-middleware.js';

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { type CallContext, type ServerMiddlewareCall, Status } from 'nice-grpc';
 import type { Logger } from 'pino';
 import type { Metrics } from '../telemetry/metrics.js';
-import type { ErrorMapper } from './error-middleware.js';
+import type { ErrorMapper } from './error-mapper.js';
 
 /** What the telemetry middleware adds to each call's context. */
 export interface RequestContext {
@@ -38,7 +38,7 @@ export interface TelemetryOptions {
   readonly metrics: () => Metrics;
   /** Counts calls in flight, for graceful drain. */
   readonly inFlight: { count: number };
-  /** What the caller receives for an error a handler threw (error-middleware.ts). */
+  /** What the caller receives for an error a handler threw (error-mapper.ts). */
   readonly toServerError: ErrorMapper;
 }
 
