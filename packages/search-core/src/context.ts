@@ -3,6 +3,7 @@ import type { Database } from './database.js';
 import type { CoreEventListener } from './events.js';
 import type { Limits } from './limits.js';
 import type { PageTokens } from './page-token.js';
+import type { PointIndex } from './point-index/point-index.js';
 import type { QueryTemplates } from './query-template.js';
 
 /** What every core operation needs, supplied by the caller. */
@@ -20,6 +21,8 @@ export interface CoreContext {
    * (`cancel query`); PGlite runs in-process and can only be left to finish.
    */
   readonly queryCancellation: 'cancel query' | 'ignore query';
+  /** Answers point searches from memory while fresh; absent when not enabled. */
+  readonly pointIndex?: PointIndex | undefined;
   /** Hot-path queries compiled once per shape. */
   readonly templates: QueryTemplates;
 }

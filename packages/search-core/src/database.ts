@@ -29,6 +29,14 @@ export interface ThingPartsTable {
   geom: GeometryColumn;
 }
 
+/** `thing_changes`: one row per thing a transaction wrote, for copies that catch up (see migration 0003). */
+export interface ThingChangesTable {
+  /** The writing transaction's id (`xid8`), read and compared as text. */
+  xid: ColumnType<string, never, never>;
+  thing_id: string | number | bigint;
+  changed_at: ColumnType<Date, never, never>;
+}
+
 /** `geosearch_settings`: small per-database settings such as the page-token key. */
 export interface SettingsTable {
   key: string;
@@ -39,5 +47,6 @@ export interface SettingsTable {
 export interface Database {
   things: ThingsTable;
   thing_parts: ThingPartsTable;
+  thing_changes: ThingChangesTable;
   geosearch_settings: SettingsTable;
 }

@@ -1,5 +1,5 @@
 export type { CallOptions, CoreContext } from './context.js';
-export type { Database, SettingsTable, ThingPartsTable, ThingsTable } from './database.js';
+export type { Database, SettingsTable, ThingChangesTable, ThingPartsTable, ThingsTable } from './database.js';
 export {
   type ErrorCode,
   errorCodes,
@@ -26,6 +26,13 @@ export {
   schemaVersion,
 } from './migrate.js';
 export { createPageTokens, type PageCursor, type PageTokens } from './page-token.js';
+export {
+  createPointIndex,
+  type PointIndex,
+  type PointIndexOptions,
+  type PointIndexState,
+  type PointIndexStatus,
+} from './point-index/point-index.js';
 export * from './postgis.js';
 export type { DeletedThing } from './queries/delete-thing.js';
 export type { ImportOptions, ImportRejection, ImportResult, UpsertedThing } from './queries/import-things.js';

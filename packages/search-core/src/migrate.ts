@@ -4,11 +4,13 @@ import type { Database } from './database.js';
 import { GeoSearchError } from './errors.js';
 import * as initial from './migrations/0001-initial.js';
 import * as thingParts from './migrations/0002-thing-parts.js';
+import * as thingChanges from './migrations/0003-thing-changes.js';
 
 /** The migrations, in order. Names sort in the order they apply. */
 const migrations: Record<string, Migration> = {
   '0001_initial': initial,
   '0002_thing_parts': thingParts,
+  '0003_thing_changes': thingChanges,
 };
 
 /** The newest schema version this build of core knows. */

@@ -7,7 +7,7 @@ import { createSearchCore } from '../src/search-core.js';
 import { backends, openTestDatabase, type TestDatabase } from './backends.js';
 import { square } from './fixtures.js';
 
-const names = ['0001_initial', '0002_thing_parts'];
+const names = ['0001_initial', '0002_thing_parts', '0003_thing_changes'];
 
 async function tableExists(db: Kysely<Database>, table: string): Promise<boolean> {
   const result = await sql<{ found: boolean }>`SELECT to_regclass(${table}) IS NOT NULL AS found`.execute(db);
@@ -46,11 +46,16 @@ describe.each(backends)('migrations on %s', (backend) => {
       applied: names.map((name) => ({ name, direction: 'Up' })),
       schemaVersion: latestSchemaVersion,
     });
-    for (const table of ['things', 'thing_parts', 'geosearch_settings']) {
+    for (const table of ['things', 'thing_parts', 'thing_changes', 'geosearch_settings']) {
       expect(await tableExists(db, table)).toBe(true);
     }
     expect(await migrateToLatest(db)).toEqual({ applied: [], schemaVersion: latestSchemaVersion });
 
+    expect(await migrateDown(db)).toEqual({
+      applied: [{ name: '0003_thing_changes', direction: 'Down' }],
+      schemaVersion: '0002_thing_parts',
+    });
+    expect(await tableExists(db, 'thing_changes')).toBe(false);
     expect(await migrateDown(db)).toEqual({
       applied: [{ name: '0002_thing_parts', direction: 'Down' }],
       schemaVersion: '0001_initial',
@@ -62,7 +67,7 @@ describe.each(backends)('migrations on %s', (backend) => {
       applied: [{ name: '0001_initial', direction: 'Down' }],
       schemaVersion: '',
     });
-    for (const table of ['things', 'thing_parts', 'geosearch_settings']) {
+    for (const table of ['things', 'thing_parts', 'thing_changes', 'geosearch_settings']) {
       expect(await tableExists(db, table)).toBe(false);
     }
     expect(await migrateDown(db)).toEqual({ applied: [], schemaVersion: '' });
@@ -79,6 +84,7 @@ describe.each(backends)('migrations on %s', (backend) => {
     await migrateToLatest(db);
     const core = await createSearchCore({ db });
     await core.importThings([square('a', 'A', 0, 0), square('b', 'B', 5, 5)]);
+    await migrateDown(db);
     await migrateDown(db);
     expect(await schemaVersion(db)).toBe('0001_initial');
 

@@ -52,37 +52,83 @@ export async function search(
     after: after !== undefined,
     full: view === 'full',
   };
-  // The values bound into the query: exactly those its shape uses.
-  const args: Partial<SearchArgs> = {
-    ...(point ? { lng: point.lng, lat: point.lat } : {}),
-    ...(ranked ? { query, pattern: `%${escapeLike(query)}%` } : {}),
-    ...(after?.score !== undefined ? { afterScore: after.score } : {}),
-    ...(after ? { afterId: after.id } : {}),
-    limit: pageSize + 1,
-  };
-  const compiled = ctx.templates.bind(`search:${shapeKey(shape)}`, args, (standIns) =>
-    searchQuery(ctx, shape, standIns as SearchArgs),
-  );
-  const rows = (
-    await timed(
-      ctx.onEvent,
-      point ? (ranked ? 'search.point_and_name' : 'search.point') : 'search.name',
-      () => ctx.db.executeQuery(compiled, abortable(ctx, options)),
-      (r) => r.rows.length,
-    )
-  ).rows;
+  const rows =
+    (point && !ranked && !shape.full && fromPointIndex(ctx, point, after?.id ?? 0, pageSize + 1)) ||
+    (await fromDatabase(ctx, shape, { point, query, after, limit: pageSize + 1 }, options));
 
   const page = rows.slice(0, pageSize);
-  const hits = page.map((row) => ({ thing: toThing(row), score: Number(row.score) }));
   const last = page.at(-1);
   const nextPageToken =
     rows.length > pageSize && last
       ? ctx.pageTokens.encode(
           fingerprint(),
-          ranked ? { score: Number(last.score), id: Number(last.id) } : { id: Number(last.id) },
+          ranked ? { score: last.score, id: last.thing.id } : { id: last.thing.id },
         )
       : '';
-  return { hits, nextPageToken };
+  return { hits: page, nextPageToken };
+}
+
+/**
+ * The first `limit` things covering `point` with ids above `afterId`, from the
+ * in-memory point index; undefined when the index cannot answer now.
+ */
+function fromPointIndex(
+  ctx: CoreContext,
+  point: { lng: number; lat: number },
+  afterId: number,
+  limit: number,
+): SearchHit[] | undefined {
+  const index = ctx.pointIndex;
+  if (!index) return undefined;
+  const start = performance.now();
+  const ids = index.covering(point.lng, point.lat);
+  if (!ids) return undefined;
+  const hits: SearchHit[] = [];
+  for (const id of ids) {
+    if (hits.length === limit) break;
+    const thing = id > afterId ? index.get(id) : undefined;
+    if (thing) hits.push({ thing, score: 1 });
+  }
+  ctx.onEvent?.({
+    kind: 'query',
+    name: 'search.point_index',
+    durationMs: performance.now() - start,
+    rows: hits.length,
+  });
+  return hits;
+}
+
+/** The first `limit` hits of the search from the database. */
+async function fromDatabase(
+  ctx: CoreContext,
+  shape: SearchShape,
+  params: {
+    point: { lng: number; lat: number } | undefined;
+    query: string;
+    after: PageCursor | undefined;
+    limit: number;
+  },
+  options: CallOptions | undefined,
+): Promise<SearchHit[]> {
+  const { point, query, after, limit } = params;
+  // The values bound into the query: exactly those its shape uses.
+  const args: Partial<SearchArgs> = {
+    ...(point ? { lng: point.lng, lat: point.lat } : {}),
+    ...(shape.ranked ? { query, pattern: `%${escapeLike(query)}%` } : {}),
+    ...(after?.score !== undefined ? { afterScore: after.score } : {}),
+    ...(after ? { afterId: after.id } : {}),
+    limit,
+  };
+  const compiled = ctx.templates.bind(`search:${shapeKey(shape)}`, args, (standIns) =>
+    searchQuery(ctx, shape, standIns as SearchArgs),
+  );
+  const { rows } = await timed(
+    ctx.onEvent,
+    point ? (shape.ranked ? 'search.point_and_name' : 'search.point') : 'search.name',
+    () => ctx.db.executeQuery(compiled, abortable(ctx, options)),
+    (r) => r.rows.length,
+  );
+  return rows.map((row) => ({ thing: toThing(row), score: Number(row.score) }));
 }
 
 /** What a search query's SQL depends on, besides its bound values. */

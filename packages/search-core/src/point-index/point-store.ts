@@ -1,0 +1,312 @@
+import Flatbush from 'flatbush';
+import type { Thing } from '../thing.js';
+import { locateInPolygon } from './point-in-polygon.js';
+import type { PolygonRings } from './wkb.js';
+
+/** The basic view of a thing, as the store keeps it (dates in epoch ms, properties as JSON text). */
+export interface ThingRecord {
+  readonly id: number;
+  readonly externalId: string;
+  readonly name: string;
+  readonly propertiesJson: string;
+  readonly minLng: number;
+  readonly minLat: number;
+  readonly maxLng: number;
+  readonly maxLat: number;
+  readonly version: number;
+  readonly createdAt: number;
+  readonly updatedAt: number;
+}
+
+/** A thing with the pieces of its footprint, as the store takes it. */
+export interface StoredThing {
+  readonly record: ThingRecord;
+  /** The footprint's pieces (polygons with holes); together they cover exactly the footprint. */
+  readonly pieces: readonly PolygonRings[];
+}
+
+/** Things and their footprints in memory, with a spatial index over the pieces. */
+export interface PointStore {
+  /** Adds `thing`, or replaces the thing with its id. */
+  put(thing: StoredThing): void;
+  /** Forgets the thing with `id`, if held. */
+  remove(id: number): void;
+  /** Makes the spatial index cover what was put since it was last built, when that is worth it. */
+  settle(): void;
+  /** The ids of the things whose footprint covers the point (boundary included), ascending. */
+  covering(lng: number, lat: number): number[];
+  /** The thing with `id`, if held (basic view). */
+  get(id: number): Thing | undefined;
+  /** How many things are held. */
+  readonly size: number;
+  /** How many coordinate pairs are held. */
+  readonly vertices: number;
+  /** An estimate of the memory the store holds, in bytes (what it keeps, not what the allocator spent). */
+  readonly bytes: number;
+}
+
+/** Pieces put since the index was built are scanned one by one; past this many, the index is built again. */
+const MAX_UNINDEXED = 512;
+const NUMBERS_PER_SLOT = 7; // min lng, min lat, max lng, max lat, version, created, updated
+/** Bytes per piece (owner, box, first bound, ring count, a bound, its tree entry) and per thing (numbers, slot maps, string headers). */
+const PIECE_BYTES = 4 + 32 + 4 + 4 + 8 + 40;
+const THING_BYTES = 8 + NUMBERS_PER_SLOT * 8 + 8 + 40 + 3 * 32;
+
+type TypedArray = Float64Array | Int32Array | Uint32Array;
+
+/** `array`, or a copy at least twice as large when it cannot hold `length` elements. */
+function ensure<T extends TypedArray>(array: T, length: number): T {
+  if (length <= array.length) return array;
+  const bigger = new (array.constructor as new (n: number) => T)(Math.max(length, array.length * 2, 64));
+  bigger.set(array);
+  return bigger;
+}
+
+/**
+ * An empty {@link PointStore}. Everything numeric sits in typed arrays
+ * (coordinates, ring bounds, piece boxes, thing fields) and the spatial index
+ * is a packed Hilbert R-tree (flatbush), so a million octagons take about
+ * 300 MB; what was put since the tree was built is scanned by its boxes.
+ */
+export function createPointStore(): PointStore {
+  // Things, by slot.
+  const slotOfId = new Map<number, number>();
+  const freeSlots: number[] = [];
+  let slotCount = 0;
+  let thingIds = new Float64Array(0);
+  let thingNumbers = new Float64Array(0);
+  let firstPiece = new Int32Array(0);
+  let pieceCounts = new Int32Array(0);
+  const externalIds: string[] = [];
+  const names: string[] = [];
+  const propertiesJson: string[] = [];
+  // Pieces: owner slot (-1 once removed), box, and rings as runs of `coords` delimited by `bounds`.
+  let pieceCount = 0;
+  let deadPieces = 0;
+  let pieceSlot = new Int32Array(0);
+  let pieceBox = new Float64Array(0);
+  let pieceFirstBound = new Uint32Array(0);
+  let pieceRings = new Uint32Array(0);
+  let bounds = new Uint32Array(0);
+  let boundCount = 0;
+  let coords = new Float64Array(0);
+  let coordCount = 0;
+  let vertices = 0;
+  let textBytes = 0; // characters of the things' strings
+  let tree: Flatbush | undefined;
+  let indexed = 0; // pieces [0, indexed) are in the tree
+
+  function addPiece(slot: number, rings: PolygonRings): void {
+    const p = pieceCount++;
+    pieceSlot = ensure(pieceSlot, pieceCount);
+    pieceBox = ensure(pieceBox, pieceCount * 4);
+    pieceFirstBound = ensure(pieceFirstBound, pieceCount);
+    pieceRings = ensure(pieceRings, pieceCount);
+    pieceSlot[p] = slot;
+    pieceFirstBound[p] = boundCount;
+    pieceRings[p] = rings.length;
+    bounds = ensure(bounds, boundCount + rings.length + 1);
+    let minX = Number.POSITIVE_INFINITY;
+    let minY = Number.POSITIVE_INFINITY;
+    let maxX = Number.NEGATIVE_INFINITY;
+    let maxY = Number.NEGATIVE_INFINITY;
+    for (const [r, ring] of rings.entries()) {
+      bounds[boundCount++] = coordCount;
+      coords = ensure(coords, coordCount + ring.length);
+      for (let i = 0; i < ring.length; i += 2) {
+        const x = ring[i] as number;
+        const y = ring[i + 1] as number;
+        coords[coordCount++] = x;
+        coords[coordCount++] = y;
+        if (r === 0) {
+          if (x < minX) minX = x;
+          if (x > maxX) maxX = x;
+          if (y < minY) minY = y;
+          if (y > maxY) maxY = y;
+        }
+      }
+      vertices += ring.length / 2;
+    }
+    bounds[boundCount++] = coordCount;
+    pieceBox.set([minX, minY, maxX, maxY], p * 4);
+  }
+
+  function killPieces(slot: number): void {
+    for (let p = firstPiece[slot] as number, end = p + (pieceCounts[slot] as number); p < end; p++) {
+      pieceSlot[p] = -1;
+      deadPieces++;
+      const first = pieceFirstBound[p] as number;
+      vertices -= ((bounds[first + (pieceRings[p] as number)] as number) - (bounds[first] as number)) / 2;
+    }
+  }
+
+  /** Copies the live pieces, in slot order, into fresh arrays and builds the tree over them. */
+  function rebuild(): void {
+    const live = pieceCount - deadPieces;
+    const next = {
+      pieceSlot: new Int32Array(live),
+      pieceBox: new Float64Array(live * 4),
+      pieceFirstBound: new Uint32Array(live),
+      pieceRings: new Uint32Array(live),
+    };
+    let liveBounds = 0;
+    for (let p = 0; p < pieceCount; p++)
+      if ((pieceSlot[p] as number) >= 0) liveBounds += (pieceRings[p] as number) + 1;
+    const nextBounds = new Uint32Array(liveBounds);
+    const nextCoords = new Float64Array(vertices * 2);
+    let q = 0;
+    let b = 0;
+    let c = 0;
+    for (let slot = 0; slot < slotCount; slot++) {
+      const from = firstPiece[slot] as number;
+      const count = pieceCounts[slot] as number;
+      if (count === 0 || (pieceSlot[from] as number) !== slot) continue;
+      firstPiece[slot] = q;
+      for (let p = from; p < from + count; p++, q++) {
+        next.pieceSlot[q] = slot;
+        next.pieceBox.set(pieceBox.subarray(p * 4, p * 4 + 4), q * 4);
+        next.pieceRings[q] = pieceRings[p] as number;
+        next.pieceFirstBound[q] = b;
+        const first = pieceFirstBound[p] as number;
+        const start = bounds[first] as number;
+        const end = bounds[first + (pieceRings[p] as number)] as number;
+        for (let r = first; r <= first + (pieceRings[p] as number); r++)
+          nextBounds[b++] = (bounds[r] as number) - start + c;
+        nextCoords.set(coords.subarray(start, end), c);
+        c += end - start;
+      }
+    }
+    ({ pieceSlot, pieceBox, pieceFirstBound, pieceRings } = next);
+    bounds = nextBounds;
+    boundCount = b;
+    coords = nextCoords;
+    coordCount = c;
+    pieceCount = q;
+    deadPieces = 0;
+    if (q > 0) {
+      const built = new Flatbush(q);
+      for (let p = 0; p < q; p++) {
+        built.add(
+          pieceBox[p * 4] as number,
+          pieceBox[p * 4 + 1] as number,
+          pieceBox[p * 4 + 2] as number,
+          pieceBox[p * 4 + 3] as number,
+        );
+      }
+      built.finish();
+      tree = built;
+    } else {
+      tree = undefined;
+    }
+    indexed = q;
+  }
+
+  function remove(id: number): void {
+    const slot = slotOfId.get(id);
+    if (slot === undefined) return;
+    killPieces(slot);
+    pieceCounts[slot] = 0;
+    textBytes -=
+      (externalIds[slot] as string).length +
+      (names[slot] as string).length +
+      (propertiesJson[slot] as string).length;
+    externalIds[slot] = names[slot] = propertiesJson[slot] = '';
+    slotOfId.delete(id);
+    freeSlots.push(slot);
+  }
+
+  return {
+    put({ record, pieces }) {
+      remove(record.id);
+      const slot = freeSlots.pop() ?? slotCount++;
+      thingIds = ensure(thingIds, slotCount);
+      thingNumbers = ensure(thingNumbers, slotCount * NUMBERS_PER_SLOT);
+      firstPiece = ensure(firstPiece, slotCount);
+      pieceCounts = ensure(pieceCounts, slotCount);
+      slotOfId.set(record.id, slot);
+      thingIds[slot] = record.id;
+      externalIds[slot] = record.externalId;
+      names[slot] = record.name;
+      propertiesJson[slot] = record.propertiesJson;
+      textBytes += record.externalId.length + record.name.length + record.propertiesJson.length;
+      thingNumbers.set(
+        [
+          record.minLng,
+          record.minLat,
+          record.maxLng,
+          record.maxLat,
+          record.version,
+          record.createdAt,
+          record.updatedAt,
+        ],
+        slot * NUMBERS_PER_SLOT,
+      );
+      firstPiece[slot] = pieceCount;
+      pieceCounts[slot] = pieces.length;
+      for (const rings of pieces) addPiece(slot, rings);
+    },
+    remove,
+    settle() {
+      if (pieceCount - indexed > MAX_UNINDEXED || deadPieces > Math.max(MAX_UNINDEXED, pieceCount / 4))
+        rebuild();
+    },
+    covering(lng, lat) {
+      const found: number[] = [];
+      const check = (p: number) => {
+        const slot = pieceSlot[p] as number;
+        if (slot < 0) return;
+        const id = thingIds[slot] as number;
+        if (found.includes(id)) return;
+        const location = locateInPolygon(
+          coords,
+          bounds,
+          pieceFirstBound[p] as number,
+          pieceRings[p] as number,
+          lng,
+          lat,
+        );
+        if (location !== 'outside') found.push(id);
+      };
+      if (tree) for (const p of tree.search(lng, lat, lng, lat)) check(p);
+      for (let p = indexed; p < pieceCount; p++) {
+        const box = p * 4;
+        if (
+          lng >= (pieceBox[box] as number) &&
+          lat >= (pieceBox[box + 1] as number) &&
+          lng <= (pieceBox[box + 2] as number) &&
+          lat <= (pieceBox[box + 3] as number)
+        ) {
+          check(p);
+        }
+      }
+      return found.sort((a, b) => a - b);
+    },
+    get(id) {
+      const slot = slotOfId.get(id);
+      if (slot === undefined) return undefined;
+      const n = slot * NUMBERS_PER_SLOT;
+      const number = (k: number) => thingNumbers[n + k] as number;
+      return {
+        id,
+        externalId: externalIds[slot] as string,
+        name: names[slot] as string,
+        properties: JSON.parse(propertiesJson[slot] as string) as Record<string, unknown>,
+        bbox: { minLng: number(0), minLat: number(1), maxLng: number(2), maxLat: number(3) },
+        createdAt: new Date(number(5)),
+        updatedAt: new Date(number(6)),
+        version: number(4),
+      };
+    },
+    get size() {
+      return slotOfId.size;
+    },
+    get vertices() {
+      return vertices;
+    },
+    get bytes() {
+      return (
+        vertices * 16 + (pieceCount - deadPieces) * PIECE_BYTES + slotOfId.size * THING_BYTES + textBytes
+      );
+    },
+  };
+}

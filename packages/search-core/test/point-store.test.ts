@@ -1,0 +1,99 @@
+import { describe, expect, it } from 'vitest';
+import { createPointStore, type StoredThing } from '../src/point-index/point-store.js';
+
+/** Thing `id`: a square of side `size` at (lng, lat), in one piece, or two when `split`. */
+function squareThing(id: number, lng: number, lat: number, size: number, split = false): StoredThing {
+  const box = (x0: number, x1: number) => [[x0, lat, x1, lat, x1, lat + size, x0, lat + size, x0, lat]];
+  return {
+    record: {
+      id,
+      externalId: `e${id}`,
+      name: `Square ${id}`,
+      propertiesJson: JSON.stringify({ n: id }),
+      minLng: lng,
+      minLat: lat,
+      maxLng: lng + size,
+      maxLat: lat + size,
+      version: 1,
+      createdAt: 1_700_000_000_000 + id,
+      updatedAt: 1_700_000_000_000 + id,
+    },
+    pieces: split ? [box(lng, lng + size / 2), box(lng + size / 2, lng + size)] : [box(lng, lng + size)],
+  };
+}
+
+/** Which of `things` cover the point, by their boxes (they are squares). */
+function bruteForce(things: Map<number, StoredThing>, lng: number, lat: number): number[] {
+  return [...things.values()]
+    .filter(({ record: r }) => lng >= r.minLng && lng <= r.maxLng && lat >= r.minLat && lat <= r.maxLat)
+    .map((t) => t.record.id)
+    .sort((a, b) => a - b);
+}
+
+function random(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return s / 2 ** 32;
+  };
+}
+
+describe('point store', () => {
+  it('answers like a brute force through puts, replacements, removals, index builds and compactions', () => {
+    const store = createPointStore();
+    const held = new Map<number, StoredThing>();
+    const next = random(7);
+    const check = () => {
+      for (let i = 0; i < 300; i++) {
+        const lng = next() * 100;
+        const lat = next() * 100;
+        expect(store.covering(lng, lat)).toEqual(bruteForce(held, lng, lat));
+      }
+      expect(store.size).toBe(held.size);
+    };
+    for (let round = 0; round < 6; round++) {
+      // Puts (new ids and replacements), some split into two pieces; then removals.
+      for (let i = 0; i < 700; i++) {
+        const id = 1 + Math.floor(next() * 1500);
+        const thing = squareThing(id, next() * 95, next() * 95, 0.5 + next() * 4, next() < 0.3);
+        store.put(thing);
+        held.set(id, thing);
+      }
+      check(); // before settle: new pieces are scanned
+      store.settle();
+      check();
+      for (const id of [...held.keys()].filter(() => next() < 0.4)) {
+        store.remove(id);
+        held.delete(id);
+      }
+      check();
+      store.settle();
+      check();
+    }
+    const vertices = [...held.values()].reduce((n, t) => n + t.pieces.length * 5, 0);
+    expect(store.vertices).toBe(vertices);
+  });
+
+  it('counts the boundary as covered and gives back the basic view it was given', () => {
+    const store = createPointStore();
+    store.put(squareThing(5, 10, 20, 1, true));
+    expect(store.covering(10, 20)).toEqual([5]); // a corner
+    expect(store.covering(10.5, 20.5)).toEqual([5]); // on the cut between the two pieces: found once
+    expect(store.covering(11.000001, 20.5)).toEqual([]);
+    expect(store.get(5)).toEqual({
+      id: 5,
+      externalId: 'e5',
+      name: 'Square 5',
+      properties: { n: 5 },
+      bbox: { minLng: 10, minLat: 20, maxLng: 11, maxLat: 21 },
+      createdAt: new Date(1_700_000_000_005),
+      updatedAt: new Date(1_700_000_000_005),
+      version: 1,
+    });
+    store.remove(5);
+    store.settle();
+    expect(store.get(5)).toBeUndefined();
+    expect(store.covering(10.5, 20.5)).toEqual([]);
+    expect(store.vertices).toBe(0);
+  });
+});
