@@ -81,5 +81,7 @@ export function statusFromWire(response: MonitorResponse): InstanceStatus {
     instanceId: response.instanceId,
     databaseBackend: response.databaseBackend,
     logsDropped: response.logsDropped,
+    pointIndexState: response.pointIndexState,
+    pointIndexThings: response.pointIndexThings,
   };
 }

@@ -90,4 +90,8 @@ export interface InstanceStatus {
   /** `postgres` or `pglite`. */
   readonly databaseBackend: string;
   readonly logsDropped: number;
+  /** The instance's in-memory point index: `off`, `loading`, `ready`, `stale`, `too large` or `failed`. */
+  readonly pointIndexState: string;
+  /** Things held by the point index. */
+  readonly pointIndexThings: number;
 }

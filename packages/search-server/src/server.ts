@@ -10,6 +10,7 @@ import { ServerReflection, ServerReflectionService } from 'nice-grpc-server-refl
 import { type Config, configKeys } from './config/schema.js';
 import { openDatabase, type ServerDatabase } from './database.js';
 import type { ServerExtension } from './extension.js';
+import { startPointIndexSync } from './point-index-sync.js';
 import { watchReadiness } from './readiness.js';
 import { createErrorMapper } from './rpc/error-mapper.js';
 import { createSearchService } from './rpc/search-service.js';
@@ -110,6 +111,11 @@ export async function startSearchServer(
     limits: coreLimits(config),
     onEvent,
     queryCancellation: db.backend === 'postgres' ? 'cancel query' : 'ignore query',
+    pointIndex: config.point_index && {
+      maxBytes: config.point_index_max_mib * 2 ** 20,
+      // A sync may be slow under load; past a few missed ones, searches go to the database.
+      maxStalenessMs: Math.max(2000, 5 * config.point_index_sync_ms),
+    },
   });
   if (config.sample_data) {
     const loaded = await loadSampleDataIfEmpty(core);
@@ -119,6 +125,10 @@ export async function startSearchServer(
         'loaded sample data (Natural Earth countries)',
       );
   }
+  // Loads in the background: until it is ready, point searches go to the database.
+  const stopPointIndex = config.point_index
+    ? startPointIndexSync({ core, intervalMs: config.point_index_sync_ms, log })
+    : undefined;
 
   /** Runs a hook on every extension; a failing hook is logged, never fatal. */
   const each = (hook: string, run: (e: ServerExtension) => unknown) => {
@@ -189,6 +199,7 @@ export async function startSearchServer(
     port = await server.listen(config.listen, serverCredentials(config));
   } catch (error) {
     log.fatal({ err: error, listen: config.listen }, 'could not listen');
+    await stopPointIndex?.();
     await db.close();
     await logger.flush();
     throw error;
@@ -239,6 +250,7 @@ export async function startSearchServer(
         }
         const left = Math.max(250, config.shutdown_timeout_ms - (performance.now() - t0) - 250);
         await eachAsync('afterDrain', (e) => withTimeout(Promise.resolve(e.afterDrain?.(left)), left));
+        await stopPointIndex?.();
         await db.close().catch((error: unknown) => log.warn({ err: error }, 'database close failed'));
         log.info({ durationMs: Math.round(performance.now() - t0) }, 'stopped');
         await metrics.close();

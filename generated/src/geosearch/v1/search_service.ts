@@ -195,6 +195,14 @@ export interface MonitorResponse {
   databaseBackend: string;
   /** Log records dropped because the log shipping buffer was full. */
   logsDropped: number;
+  /**
+   * This instance's in-memory point index: "off", "loading", "ready",
+   * "stale", "too large" or "failed". Only when "ready" are point searches
+   * answered from memory; otherwise they go to the database.
+   */
+  pointIndexState: string;
+  /** Things held by the point index. */
+  pointIndexThings: number;
 }
 
 function createBaseSearchRequest(): SearchRequest {
@@ -1571,6 +1579,8 @@ function createBaseMonitorResponse(): MonitorResponse {
     instanceId: "",
     databaseBackend: "",
     logsDropped: 0,
+    pointIndexState: "",
+    pointIndexThings: 0,
   };
 }
 
@@ -1596,6 +1606,12 @@ export const MonitorResponse: MessageFns<MonitorResponse> = {
     }
     if (message.logsDropped !== 0) {
       writer.uint32(56).int64(message.logsDropped);
+    }
+    if (message.pointIndexState !== "") {
+      writer.uint32(66).string(message.pointIndexState);
+    }
+    if (message.pointIndexThings !== 0) {
+      writer.uint32(72).int64(message.pointIndexThings);
     }
     return writer;
   },
@@ -1669,6 +1685,22 @@ export const MonitorResponse: MessageFns<MonitorResponse> = {
             message.logsDropped = longToNumber(reader.int64());
             continue;
           }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.pointIndexState = reader.string();
+            continue;
+          }
+          case 9: {
+            if (tag !== 72) {
+              break;
+            }
+
+            message.pointIndexThings = longToNumber(reader.int64());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1718,6 +1750,16 @@ export const MonitorResponse: MessageFns<MonitorResponse> = {
         : isSet(object.logs_dropped)
         ? globalThis.Number(object.logs_dropped)
         : 0,
+      pointIndexState: isSet(object.pointIndexState)
+        ? globalThis.String(object.pointIndexState)
+        : isSet(object.point_index_state)
+        ? globalThis.String(object.point_index_state)
+        : "",
+      pointIndexThings: isSet(object.pointIndexThings)
+        ? globalThis.Number(object.pointIndexThings)
+        : isSet(object.point_index_things)
+        ? globalThis.Number(object.point_index_things)
+        : 0,
     };
   },
 
@@ -1744,6 +1786,12 @@ export const MonitorResponse: MessageFns<MonitorResponse> = {
     if (message.logsDropped !== 0) {
       obj.logsDropped = Math.round(message.logsDropped);
     }
+    if (message.pointIndexState !== "") {
+      obj.pointIndexState = message.pointIndexState;
+    }
+    if (message.pointIndexThings !== 0) {
+      obj.pointIndexThings = Math.round(message.pointIndexThings);
+    }
     return obj;
   },
 
@@ -1759,6 +1807,8 @@ export const MonitorResponse: MessageFns<MonitorResponse> = {
     message.instanceId = object.instanceId ?? "";
     message.databaseBackend = object.databaseBackend ?? "";
     message.logsDropped = object.logsDropped ?? 0;
+    message.pointIndexState = object.pointIndexState ?? "";
+    message.pointIndexThings = object.pointIndexThings ?? 0;
     return message;
   },
 };

@@ -55,6 +55,8 @@ export function createFakeTransport(initial: Record<string, Behaviour> = {}): Fa
             instanceId: target,
             databaseBackend: 'fake',
             logsDropped: 0,
+            pointIndexState: 'off',
+            pointIndexThings: 0,
           }),
         importThings: async (requests, o) => {
           for await (const _ of requests) {

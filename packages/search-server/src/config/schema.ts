@@ -36,6 +36,18 @@ export const configKeys = {
     int(0, 600_000).default(5_000),
     'longest a database statement may run (0: no limit)',
   ),
+  point_index: key(
+    bool.default(true),
+    'answer point searches from an in-memory copy of the footprints, kept in step with the database',
+  ),
+  point_index_sync_ms: key(
+    int(10, 60_000).default(200),
+    'how often the point index catches up with writes made through other instances',
+  ),
+  point_index_max_mib: key(
+    int(1, 1_048_576).default(1024),
+    'most memory the point index may hold (MiB, its own estimate); with more data, point searches go to the database',
+  ),
   sample_data: key(bool.default(true), 'load Natural Earth countries when the database is empty'),
   default_page_size: key(int(1, 10_000).default(50), 'Search page size when a request gives none', true),
   max_page_size: key(int(1, 10_000).default(1000), 'largest Search page size a request may ask for', true),

@@ -132,6 +132,7 @@ export function createSearchService(options: SearchServiceOptions): SearchServic
 
     async monitor(_request, context): Promise<MonitorResponse> {
       const stats = await core.stats({ signal: context.signal });
+      const pointIndex = core.pointIndexStatus();
       return {
         nThings: stats.nThings,
         schemaVersion: stats.schemaVersion,
@@ -140,6 +141,8 @@ export function createSearchService(options: SearchServiceOptions): SearchServic
         instanceId: info.instanceId,
         databaseBackend: info.databaseBackend,
         logsDropped: info.logsDropped(),
+        pointIndexState: pointIndex?.state ?? 'off',
+        pointIndexThings: pointIndex?.things ?? 0,
       };
     },
   };

@@ -23,6 +23,7 @@ export const monitorCommand: Command = {
         ['things', String(status.nThings)],
         ['uptime', `${status.uptimeSeconds.toFixed(1)} s`],
         ['logs dropped', String(status.logsDropped)],
+        ['point index', `${status.pointIndexState} (${status.pointIndexThings} things)`],
       ]),
     );
   },
