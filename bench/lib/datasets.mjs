@@ -57,6 +57,7 @@ export async function ensureDataset({ repoRoot, processes, cluster, name, workDi
         DATABASE_URL: url,
         GEOSEARCH_SAMPLE_DATA: definition.kind === 'countries' ? 'true' : 'false',
         GEOSEARCH_LOG_LEVEL: 'info',
+        GEOSEARCH_POINT_INDEX: 'false',
       },
       logFile: join(workDir, `migrate-${name}.log`),
     });

@@ -275,7 +275,7 @@ export function markdownReport(r) {
   out.push('## The SQL compared');
   out.push('');
   out.push(
-    'The point-in-polygon statement the server last ran during Search by point (from `pg_stat_activity`):',
+    'The point-in-polygon statement the server last ran during Search by point with its point index off (from `pg_stat_activity`; with the index on, no statement runs for it):',
   );
   out.push('');
   out.push('```sql', r.sql.server || '(not captured)', '```');

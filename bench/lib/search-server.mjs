@@ -3,6 +3,7 @@ import { connect } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { freePort } from './ports.mjs';
+import { loadWorkspaceGrpc, searchClient } from './workspace-grpc.mjs';
 
 /** The built server entry point, relative to the repository root. */
 export const serverBin = (repoRoot) => join(repoRoot, 'packages', 'search-server', 'bin', 'search-server.js');
@@ -81,9 +82,34 @@ export async function spawnSearchServer({ repoRoot, processes, env, logFile }) {
 }
 
 /**
+ * Polls the server's Monitor until its point index has left `loading`;
+ * returns the index's state, things held, and the time since spawn.
+ */
+async function waitForPointIndex(server, repoRoot, deadline) {
+  const { client, close } = searchClient(loadWorkspaceGrpc(repoRoot), server.address);
+  try {
+    for (;;) {
+      const status = await client.monitor({});
+      if (status.pointIndexState !== 'loading' || performance.now() > deadline) {
+        return {
+          state: status.pointIndexState,
+          things: Number(status.pointIndexThings),
+          readyAfterMs: Math.round(performance.now() - server.spawnedAt),
+        };
+      }
+      await sleep(50);
+    }
+  } finally {
+    close();
+  }
+}
+
+/**
  * Starts the server (see {@link spawnSearchServer}) and waits until it is
  * ready: it logs `serving` (info level) or, at quieter levels, its port
- * accepts connections (the server listens only once its database is ready).
+ * accepts connections (the server listens only once its database is ready);
+ * then until its point index has loaded, so that measurements see the
+ * server as it runs for long (`server.pointIndex` tells how it ended).
  */
 export async function startSearchServer(options) {
   const { timeoutMs = 600_000 } = options;
@@ -93,7 +119,10 @@ export async function startSearchServer(options) {
     exited = true;
   });
   while (performance.now() < server.spawnedAt + timeoutMs) {
-    if (findLogLine(server.logFile, 'serving') || (await acceptsConnections(server.port))) return server;
+    if (findLogLine(server.logFile, 'serving') || (await acceptsConnections(server.port))) {
+      server.pointIndex = await waitForPointIndex(server, options.repoRoot, server.spawnedAt + timeoutMs);
+      return server;
+    }
     if (exited) throw new Error(`search-server exited before serving; log: ${tail(server.logFile)}`);
     await sleep(20);
   }

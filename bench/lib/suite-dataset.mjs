@@ -59,7 +59,8 @@ export async function prepareDataset(ctx, name) {
  * Search by point at each concurrency interleaved with both pgbench
  * baselines at the same concurrency (after a check of the statement's
  * plans), a fixed rate at 80 % of the best closed-loop QPS, Search by name
- * with paging, Nearby, and the server's memory idle and after it all.
+ * with paging, Nearby, and the server's memory idle and after it all; then
+ * Search by point on a server with its point index off.
  * Returns the data set and its request files.
  */
 export async function benchDataset(ctx, name) {
@@ -135,7 +136,6 @@ export async function benchDataset(ctx, name) {
         ctx.log(`${name}: ${baseline.scenario} c=${concurrency}: ${Math.round(baseline.qps)} QPS`);
       }
     }
-    ctx.sql.server ||= await serverPointSql(cluster, dataset.db);
     await searchRun({
       scenario: 'Search by point, fixed rate',
       method: 'Search',
@@ -156,7 +156,7 @@ export async function benchDataset(ctx, name) {
     }
     const after = processMemory(server.pid);
     ctx.memory.push({
-      label: `PostgreSQL backend, ${name}`,
+      label: `PostgreSQL backend, ${name}, point index ${server.pointIndex?.state ?? 'unknown'}`,
       idleMiB: idle?.rssMiB,
       afterMiB: after?.rssMiB,
       peakMiB: after?.peakMiB,
@@ -166,5 +166,37 @@ export async function benchDataset(ctx, name) {
   } finally {
     await server.stop();
   }
+  await benchWithoutPointIndex(ctx, { name, dataset, dir, files });
   return { dataset, files, points, insidePoint };
+}
+
+/**
+ * Search by point at each concurrency on a second server whose point index
+ * is off, so that every call runs search-core's statement on PostgreSQL (as
+ * name searches and full views always do): the server's own cost over the
+ * database, next to pgbench on the same statement, which is captured here.
+ */
+async function benchWithoutPointIndex(ctx, { name, dataset, dir, files }) {
+  const server = await startSearchServer({
+    repoRoot: ctx.repoRoot,
+    processes: ctx.processes,
+    env: { DATABASE_URL: dataset.url, GEOSEARCH_POINT_INDEX: 'false' },
+    logFile: join(dir, 'server-no-index.log'),
+  });
+  try {
+    for (const concurrency of ctx.mode.pointConcurrency) {
+      const measured = await loadScenario(ctx, {
+        dataset: name,
+        address: server.address,
+        scenario: 'Search by point, point index off',
+        method: 'Search',
+        requests: files.searchPoint,
+        concurrency,
+      });
+      ctx.log(`${name}: Search by point, point index off, c=${concurrency}: ${Math.round(measured.qps)} QPS`);
+    }
+    ctx.sql.server ||= await serverPointSql(ctx.cluster, dataset.db);
+  } finally {
+    await server.stop();
+  }
 }
