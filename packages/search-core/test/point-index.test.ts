@@ -150,7 +150,10 @@ describe.each(backends)('point index on %s', (backend) => {
   it('sees writes made elsewhere after a sync, and reads everything again once the change log it needs is pruned', async () => {
     await clearThings(database.db);
     const writer = await createSearchCore({ db: database.db });
-    const reader = createPointIndex(database.db);
+    const synced: number[] = [];
+    const reader = createPointIndex(database.db, {
+      onEvent: (e) => e.name === 'point_index.sync' && synced.push(e.rows),
+    });
     const pruner = createPointIndex(database.db, { changeRetentionMs: 0, pruneIntervalMs: 0 });
     expect((await reader.sync()).state).toBe('ready');
 
@@ -159,6 +162,8 @@ describe.each(backends)('point index on %s', (backend) => {
     await reader.sync();
     const id = reader.covering(60.5, 60.5)?.[0];
     expect(reader.get(id ?? 0)?.name).toBe('Elsewhere');
+    await reader.sync();
+    expect(synced).toEqual([1, 0]); // each change is read once
 
     await writer.importThings([square('elsewhere', 'Renamed', 60, 60)]);
     await pruner.sync(); // loads, then prunes every change record

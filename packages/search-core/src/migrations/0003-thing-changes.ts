@@ -5,8 +5,9 @@ import { type Kysely, sql } from 'kysely';
  * the data held elsewhere (the point index of every server on the database)
  * can catch up by reading only what changed. A trigger adds a row per
  * inserted, updated or deleted thing, with the writing transaction's id;
- * readers ask for the rows of transactions that had not finished when they
- * last looked, which never misses a write committed late. Old rows are pruned
+ * readers ask for the rows of transactions that were not visible in the
+ * snapshot they last read, which never misses a write committed late and
+ * reads each row once. Old rows are pruned
  * by readers; `changes_pruned_below` in `geosearch_settings` records how far.
  */
 export async function up(db: Kysely<unknown>): Promise<void> {

@@ -108,8 +108,11 @@ export function createPointIndex(
   const retentionMs = options.changeRetentionMs ?? 600_000;
   const pruneIntervalMs = options.pruneIntervalMs ?? 60_000;
   let store = createPointStore();
-  /** Transactions with ids below it had finished when the index last looked; undefined: never loaded. */
-  let horizon: bigint | undefined;
+  /**
+   * The snapshot the index is current with (`pg_snapshot` text): every
+   * transaction visible in it is applied; undefined: never loaded.
+   */
+  let horizon: string | undefined;
   let syncedAt = Number.NEGATIVE_INFINITY;
   let prunedAt = Number.NEGATIVE_INFINITY;
   let tooLarge = false;
@@ -168,8 +171,9 @@ export function createPointIndex(
       .transaction()
       .setIsolationLevel('repeatable read')
       .execute(async (trx) => {
-        const { rows } = await sql<{ horizon: string }>`
-          SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS horizon`.execute(trx);
+        const { rows } = await sql<{
+          snapshot: string;
+        }>`SELECT pg_current_snapshot()::text AS snapshot`.execute(trx);
         const next = createPointStore();
         let after = 0;
         for (;;) {
@@ -180,25 +184,35 @@ export function createPointIndex(
           after = (batch.at(-1) as StoredThing).record.id;
         }
         next.settle();
-        return { horizon: BigInt(rows[0]?.horizon ?? '0'), next };
+        const snapshot = rows[0]?.snapshot;
+        if (!snapshot) throw new Error('no snapshot returned');
+        return { horizon: snapshot, next };
       });
     store = loaded.next;
     horizon = loaded.horizon;
     report('load', start, store.size);
   }
 
-  /** Applies the changes of transactions at or after the horizon; false when a full load is needed instead. */
-  async function catchUp(since: bigint): Promise<boolean> {
+  /**
+   * Applies the changes of the transactions committed since snapshot `since`
+   * (invisible in it, visible now): each change is read once, however late
+   * its transaction commits. False when a full load is needed instead.
+   */
+  async function catchUp(since: string): Promise<boolean> {
     const start = performance.now();
-    const { rows } = await sql<{ horizon: string; pruned_below: string | null; ids: string }>`
-      SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS horizon,
-             (SELECT value FROM geosearch_settings WHERE key = 'changes_pruned_below') AS pruned_below,
+    const { rows } = await sql<{ snapshot: string; pruned: boolean; ids: string }>`
+      SELECT pg_current_snapshot()::text AS snapshot,
+             coalesce((SELECT value::numeric > pg_snapshot_xmin(${since}::pg_snapshot)::text::numeric
+                       FROM geosearch_settings WHERE key = 'changes_pruned_below'), false) AS pruned,
              array_to_string(ARRAY(
-               SELECT DISTINCT thing_id FROM thing_changes WHERE xid >= ${since.toString()}::xid8 LIMIT ${MAX_CATCH_UP + 1}
+               SELECT DISTINCT thing_id FROM thing_changes
+               WHERE xid >= pg_snapshot_xmin(${since}::pg_snapshot)
+                 AND NOT pg_visible_in_snapshot(xid, ${since}::pg_snapshot)
+               LIMIT ${MAX_CATCH_UP + 1}
              ), ',') AS ids`.execute(db);
     const row = rows[0];
-    if (!row) throw new Error('no snapshot horizon returned');
-    if (row.pruned_below !== null && BigInt(row.pruned_below) > since) return false;
+    if (!row) throw new Error('no snapshot returned');
+    if (row.pruned) return false;
     const ids = row.ids === '' ? [] : row.ids.split(',').map(Number);
     if (ids.length > MAX_CATCH_UP) return false;
     const changed: StoredThing[] = [];
@@ -211,7 +225,7 @@ export function createPointIndex(
     for (const thing of changed) store.put(thing);
     store.settle();
     if (store.bytes > maxBytes) throw new TooLarge(overBudget(store.bytes));
-    horizon = BigInt(row.horizon);
+    horizon = row.snapshot;
     report('sync', start, ids.length);
     return true;
   }
