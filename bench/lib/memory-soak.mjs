@@ -209,6 +209,7 @@ export async function benchMemorySoak(ctx, dataset, requests) {
   };
   ctx.memory.push({
     label: `PostgreSQL backend, ${dataset.name}, memory soak (${target.toLocaleString('en-US')} requests, logs info, metrics on)`,
+    dataset: dataset.name,
     idleMiB: idle?.rssMiB,
     afterMiB: verdict.endMiB,
     peakMiB: verdict.peakMiB,

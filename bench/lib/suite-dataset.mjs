@@ -157,6 +157,7 @@ export async function benchDataset(ctx, name) {
     const after = processMemory(server.pid);
     ctx.memory.push({
       label: `PostgreSQL backend, ${name}, point index ${server.pointIndex?.state ?? 'unknown'}`,
+      dataset: name,
       idleMiB: idle?.rssMiB,
       afterMiB: after?.rssMiB,
       peakMiB: after?.peakMiB,

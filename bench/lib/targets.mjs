@@ -82,18 +82,23 @@ export function evaluateTargets(results) {
       });
   }
 
+  // The issue sets its targets for 100k polygons: memory rows of the reference data set when the run
+  // has them (the server holds its point index, which grows with the data), else every PostgreSQL row.
   const postgresMemory = results.memory.filter((m) => m.label.startsWith('PostgreSQL backend'));
-  if (postgresMemory.length > 0) {
-    const idle = Math.max(...postgresMemory.map((m) => m.idleMiB).filter(Number.isFinite));
-    const loaded = Math.max(...postgresMemory.map((m) => m.peakMiB).filter(Number.isFinite));
+  const onReference = postgresMemory.filter((m) => m.dataset === reference);
+  const judged = onReference.length > 0 ? onReference : postgresMemory;
+  const where = onReference.length > 0 ? `PostgreSQL backend, ${reference}` : 'PostgreSQL backend';
+  if (judged.length > 0) {
+    const idle = Math.max(...judged.map((m) => m.idleMiB).filter(Number.isFinite));
+    const loaded = Math.max(...judged.map((m) => m.peakMiB).filter(Number.isFinite));
     targets.push({
       target: 'resident memory at most 100 MB idle',
-      measured: `largest idle RSS ${fixed(idle * MB_PER_MIB, 0)} MB (${fixed(idle, 1)} MiB), PostgreSQL backend`,
+      measured: `largest idle RSS ${fixed(idle * MB_PER_MIB, 0)} MB (${fixed(idle, 1)} MiB), ${where}`,
       met: idle * MB_PER_MIB <= 100,
     });
     targets.push({
       target: 'resident memory at most 200 MB under load',
-      measured: `largest peak RSS (VmHWM) ${fixed(loaded * MB_PER_MIB, 0)} MB (${fixed(loaded, 1)} MiB), PostgreSQL backend`,
+      measured: `largest peak RSS (VmHWM) ${fixed(loaded * MB_PER_MIB, 0)} MB (${fixed(loaded, 1)} MiB), ${where}`,
       met: loaded * MB_PER_MIB <= 200,
     });
   }

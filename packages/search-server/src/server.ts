@@ -250,7 +250,8 @@ export async function startSearchServer(
         }
         const left = Math.max(250, config.shutdown_timeout_ms - (performance.now() - t0) - 250);
         await eachAsync('afterDrain', (e) => withTimeout(Promise.resolve(e.afterDrain?.(left)), left));
-        await stopPointIndex?.();
+        // A sync stuck on an unreachable database must not hold the shutdown up.
+        if (stopPointIndex) await withTimeout(stopPointIndex(), 1_000);
         await db.close().catch((error: unknown) => log.warn({ err: error }, 'database close failed'));
         log.info({ durationMs: Math.round(performance.now() - t0) }, 'stopped');
         await metrics.close();
