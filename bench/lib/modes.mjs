@@ -21,11 +21,12 @@ export const modes = {
     // Rounds of the logging-and-metrics variants (see benchTelemetryVariants).
     telemetryRounds: 2,
     // The gate: Search-by-point QPS over pgbench running the server's exact statement ('statement';
-    // 'inline' has its LIMIT written in the text). The benchmark issue asks for 0.3 (`target`); on
-    // two CPUs the transport alone reaches about 0.35 at 4 in flight (echo / pgbench), and the
-    // server 0.13-0.15 (0.27 at 32), so CI fails only on a collapse (`threshold`): a loss of two
-    // thirds or more, like the generic plan that once walked every thing (0.002); the report flags the target.
-    gate: { threshold: 0.05, target: 0.3, concurrency: [4, 32], baseline: 'statement' },
+    // 'inline' has its LIMIT written in the text). The benchmark issue asks CI to fail below 0.3. On
+    // two CPUs and the 10k grid the transport alone (echo / pgbench) reaches about 0.45 at 4 in flight
+    // and 1.0 at 32; with the point index the server reaches 0.30 and 0.68 (the database path 0.15 and
+    // 0.24). So: 0.3 at 32 in flight, where it has room (a point index that silently fell back to the
+    // database fails it), and 0.1 at 4, a collapse guard below the transport's own ceiling there.
+    gate: { threshold: { 4: 0.1, 32: 0.3 }, target: 0.3, concurrency: [4, 32], baseline: 'statement' },
   },
   full: {
     datasets: ['grid-10k', 'grid-100k', 'grid-1m', 'countries'],

@@ -1,3 +1,4 @@
+import { describeThresholds } from './gate.mjs';
 import { verdictWord } from './memory-soak.mjs';
 import { echoPeer, isPointSearch, pgbenchPeer } from './rows.mjs';
 import { evaluateTargets } from './targets.mjs';
@@ -60,9 +61,9 @@ export function markdownReport(r) {
   out.push('');
   out.push(
     r.gate
-      ? `**Gate ${r.gate.pass ? 'PASSED' : 'FAILED'}**: Search-by-point QPS / QPS of "${r.gate.baseline}" must be at least ${r.gate.threshold} ` +
+      ? `**Gate ${r.gate.pass ? 'PASSED' : 'FAILED'}**: Search-by-point QPS / QPS of "${r.gate.baseline}" must be at least ${describeThresholds(r.gate)} ` +
           `(${r.gate.checks.map((c) => `${c.dataset}, ${c.concurrency} in flight: ${num(c.ratio, 2)}`).join('; ')}). ` +
-          `The target is ${r.gate.target ?? r.gate.threshold}: **${r.gate.targetMet ? 'met' : 'not met'}**.`
+          `The target is ${r.gate.target ?? describeThresholds(r.gate)}: **${r.gate.targetMet ? 'met' : 'not met'}**.`
       : r.only
         ? `No gate: only the ${r.only} scenario ran (\`--only=${r.only}\`).`
         : 'No gate in this mode.',
