@@ -68,6 +68,9 @@ export interface PointIndex {
 }
 
 const BATCH = 1000;
+/** The first batch of a full load, in things; it doubles up to BATCH while batches hold fewer than BATCH_VERTICES vertices. */
+const FIRST_BATCH = 50;
+const BATCH_VERTICES = 20_000;
 /** With more changed things than this, reading everything again is cheaper. */
 const MAX_CATCH_UP = 50_000;
 /** After finding the data too large, how long before trying again (deletes may have shrunk it). */
@@ -137,13 +140,13 @@ export function createPointIndex(
   /** Things (basic view) and their pieces: the next batch after id `after`, or those of `ids`. */
   async function readThings(
     trx: Kysely<Database>,
-    which: { after: number } | { ids: readonly number[] },
+    which: { after: number; limit: number } | { ids: readonly number[] },
   ): Promise<StoredThing[]> {
     const { rows } = await sql<ThingRecordRow>`
       SELECT t.id, t.external_id, t.name, t.properties::text AS properties_json, t.min_lng, t.min_lat,
              t.max_lng, t.max_lat, t.version, t.created_at, t.updated_at
       FROM things t
-      WHERE ${'after' in which ? sql`t.id > ${which.after} ORDER BY t.id LIMIT ${BATCH}` : sql`t.id = ANY(${which.ids}::bigint[])`}`.execute(
+      WHERE ${'after' in which ? sql`t.id > ${which.after} ORDER BY t.id LIMIT ${which.limit}` : sql`t.id = ANY(${which.ids}::bigint[])`}`.execute(
       trx,
     );
     if (rows.length === 0) return [];
@@ -165,31 +168,35 @@ export function createPointIndex(
     });
   }
 
+  /**
+   * Reads everything, in batches that each run as their own statement, so
+   * that other queries (PGlite runs one at a time) wait for one batch at
+   * most. Batches see data newer than the snapshot taken first; the next
+   * catch-up re-reads whatever changed after it, so the index ends consistent.
+   */
   async function loadAll(): Promise<void> {
     const start = performance.now();
-    const loaded = await db
-      .transaction()
-      .setIsolationLevel('repeatable read')
-      .execute(async (trx) => {
-        const { rows } = await sql<{
-          snapshot: string;
-        }>`SELECT pg_current_snapshot()::text AS snapshot`.execute(trx);
-        const next = createPointStore();
-        let after = 0;
-        for (;;) {
-          const batch = await readThings(trx, { after });
-          if (batch.length === 0) break;
-          for (const thing of batch) next.put(thing);
-          if (next.bytes > maxBytes) throw new TooLarge(overBudget(next.bytes));
-          after = (batch.at(-1) as StoredThing).record.id;
-        }
-        next.settle();
-        const snapshot = rows[0]?.snapshot;
-        if (!snapshot) throw new Error('no snapshot returned');
-        return { horizon: snapshot, next };
-      });
-    store = loaded.next;
-    horizon = loaded.horizon;
+    const { rows } = await sql<{ snapshot: string }>`SELECT pg_current_snapshot()::text AS snapshot`.execute(
+      db,
+    );
+    const snapshot = rows[0]?.snapshot;
+    if (!snapshot) throw new Error('no snapshot returned');
+    const next = createPointStore();
+    let after = 0;
+    let limit = FIRST_BATCH;
+    for (;;) {
+      const before = next.vertices;
+      const batch = await readThings(db, { after, limit });
+      if (batch.length === 0) break;
+      for (const thing of batch) next.put(thing);
+      if (next.bytes > maxBytes) throw new TooLarge(overBudget(next.bytes));
+      after = (batch.at(-1) as StoredThing).record.id;
+      // Small footprints: larger batches; large ones (countries): keep each statement short.
+      if (next.vertices - before < BATCH_VERTICES) limit = Math.min(limit * 2, BATCH);
+    }
+    next.settle();
+    store = next;
+    horizon = snapshot;
     report('load', start, store.size);
   }
 
