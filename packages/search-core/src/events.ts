@@ -1,8 +1,13 @@
-/** A database query finished (or failed) inside core. */
+/** A database query (or a lookup in core's own memory) finished or failed inside core. */
 export interface QueryEvent {
   readonly kind: 'query';
   /** The operation, for example `search.point` or `import.batch`. */
   readonly name: string;
+  /**
+   * Answered from core's memory (the point index) without a database round
+   * trip: microseconds, already inside the caller's own timing of the call.
+   */
+  readonly inProcess?: boolean;
   readonly durationMs: number;
   /** Rows returned or written; 0 on failure. */
   readonly rows: number;

@@ -102,8 +102,12 @@ export async function startSearchServer(
   }
   const db = database;
 
+  // Database queries get a timer each; a lookup answered from core's memory (the point index) is counted,
+  // its microseconds being inside the call's own timer (a second timer per call was a tenth of the
+  // metrics' cost per Search).
   const onEvent = (event: CoreEvent) => {
-    metrics.timing(`db.${event.name}`, event.durationMs);
+    if (event.inProcess) metrics.increment(event.name);
+    else metrics.timing(`db.${event.name}`, event.durationMs);
     if (event.error !== undefined) metrics.increment(`db.${event.name}.errors`);
   };
   const core = await createSearchCore({
@@ -256,7 +260,7 @@ export async function startSearchServer(
         log.info({ durationMs: Math.round(performance.now() - t0) }, 'stopped');
         await metrics.close();
         metrics = createNoopMetrics();
-        await logger.flush();
+        await logger.close();
       })();
       return stopping;
     },

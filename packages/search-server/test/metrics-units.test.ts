@@ -43,6 +43,28 @@ it('sums counters in process and sends one line per name; timers go out one line
   );
 });
 
+it('sends every timer sample as its own line, with the sample rate, before close and after 256 samples', async () => {
+  const metrics = createMetrics({ target: target(), prefix: 'gs.', sampleRate: 1, onError: () => {} });
+  try {
+    for (let i = 0; i < 256; i++) metrics.timing('search', i / 1000 + 0.0004);
+    // Sent without waiting for a flush: the 256th sample sends the batch.
+    const seen = await received(256);
+    expect(seen).toHaveLength(256);
+    expect(seen[0]).toBe('gs.search:0|ms');
+    expect(seen[255]).toBe('gs.search:0.255|ms');
+    lines.length = 0;
+    metrics.configure({ sampleRate: 0.999_999 });
+    metrics.timing('search', 2);
+    metrics.configure({ sampleRate: 1 });
+    metrics.timing('search', 3);
+  } finally {
+    await metrics.close();
+  }
+  const rest = await received(2);
+  // A sample taken at a rate below 1 is sent with it, even after the rate changed back.
+  expect(rest.filter((line) => line !== 'gs.search:2|ms|@0.999999').sort()).toEqual(['gs.search:3|ms']);
+});
+
 it('sends what was counted under the old prefix before a prefix change', async () => {
   const metrics = createMetrics({ target: target(), prefix: 'old.', sampleRate: 1, onError: () => {} });
   metrics.increment('search_count', 2);

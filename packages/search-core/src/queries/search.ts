@@ -92,6 +92,7 @@ function fromPointIndex(
   ctx.onEvent?.({
     kind: 'query',
     name: 'search.point_index',
+    inProcess: true,
     durationMs: performance.now() - start,
     rows: hits.length,
   });

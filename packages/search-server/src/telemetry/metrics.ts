@@ -34,10 +34,16 @@ export function createNoopMetrics(): Metrics {
 
 /** How often the counters summed in process are sent. */
 const COUNTER_FLUSH_MS = 1_000;
+/** How often the timer samples collected in process are sent (and hot-shots' own buffer flushed). */
+const TIMING_FLUSH_MS = 200;
+/** A timer's samples are sent early once this many are waiting. */
+const TIMING_BATCH = 256;
+/** The most bytes of lines in one datagram (below a 1,500-byte MTU with IP and UDP headers). */
+const MAX_DATAGRAM = 1400;
 
 /**
- * StatsD metrics through hot-shots over UDP, buffered (flushed every 200 ms
- * or when a datagram fills), so a request never waits on the network.
+ * StatsD metrics through hot-shots over UDP, so a request never waits on the
+ * network.
  *
  * Counters are summed in process and sent once a second as one line per
  * name (`search_count:250|c` rather than 250 lines of `search_count:1|c`):
@@ -45,8 +51,15 @@ const COUNTER_FLUSH_MS = 1_000;
  * default) anyway, so what it records is the same, while a call costs a map
  * update instead of formatting and buffering a line (the benchmark measured
  * metrics costing 10 % of Search throughput with a line per increment).
- * Timers and gauges go out as they come: a timer's percentiles need every
- * sample.
+ *
+ * Timer samples are collected per name and sent every 200 ms (or once 256
+ * wait), each still its own line (`search:0.412|ms`), since a timer's
+ * percentiles need every sample; hot-shots packs the lines into datagrams of
+ * up to 1,400 bytes. The lines are the plain StatsD format every daemon reads
+ * (not the multi-value `a:1|ms:2|ms` form only some accept). A sample costs
+ * the call an array push instead of hot-shots' `timing` (2.6 µs a sample in
+ * a tight loop, against 1.3 µs for the line sent later). Samples are in
+ * milliseconds with three decimals. Gauges go out as they come.
  */
 export function createMetrics(options: MetricsOptions): Metrics {
   const separator = options.target.lastIndexOf(':');
@@ -56,8 +69,8 @@ export function createMetrics(options: MetricsOptions): Metrics {
     host: options.target.slice(0, separator).replace(/^\[|\]$/g, ''),
     port: Number(options.target.slice(separator + 1)),
     protocol: 'udp',
-    maxBufferSize: 1400,
-    bufferFlushInterval: 200,
+    maxBufferSize: MAX_DATAGRAM,
+    bufferFlushInterval: TIMING_FLUSH_MS,
     errorHandler: options.onError,
   });
   client.socket?.unref?.();
@@ -66,24 +79,56 @@ export function createMetrics(options: MetricsOptions): Metrics {
     for (const [name, count] of counters) client.increment(prefix + name, count);
     counters.clear();
   };
-  const flushTimer = setInterval(flushCounters, COUNTER_FLUSH_MS);
-  flushTimer.unref();
+  const timings = new Map<string, number[]>();
+  // hot-shots' `send` (a raw line through its buffer, which packs lines into datagrams) is public in its
+  // JavaScript but not in its type declarations.
+  const sendLine = (client as unknown as { send(line: string): void }).send.bind(client);
+  const sendTimings = (name: string, samples: number[]) => {
+    const head = `${prefix}${name}:`;
+    const suffix = sampleRate < 1 ? `|ms|@${sampleRate}` : '|ms';
+    for (const sample of samples) sendLine(`${head}${Math.round(sample * 1000) / 1000}${suffix}`);
+  };
+  const flushTimings = () => {
+    for (const [name, samples] of timings) if (samples.length > 0) sendTimings(name, samples);
+    timings.clear();
+  };
+  const counterTimer = setInterval(flushCounters, COUNTER_FLUSH_MS);
+  counterTimer.unref();
+  const timingTimer = setInterval(flushTimings, TIMING_FLUSH_MS);
+  timingTimer.unref();
   return {
-    timing: (name, ms) => client.timing(prefix + name, ms, sampleRate),
+    timing: (name, ms) => {
+      if (sampleRate < 1 && Math.random() >= sampleRate) return;
+      const samples = timings.get(name);
+      if (samples === undefined) {
+        timings.set(name, [ms]);
+      } else if (samples.push(ms) >= TIMING_BATCH) {
+        timings.delete(name);
+        sendTimings(name, samples);
+      }
+    },
     increment: (name, by = 1) => {
       counters.set(name, (counters.get(name) ?? 0) + by);
     },
     gauge: (name, value) => client.gauge(prefix + name, value),
     configure: (changes) => {
-      // What was counted under the old prefix is sent under it.
-      if (changes.prefix !== undefined && changes.prefix !== prefix) flushCounters();
+      // What was recorded under the old prefix and sample rate is sent with them.
+      if (
+        (changes.prefix !== undefined && changes.prefix !== prefix) ||
+        (changes.sampleRate !== undefined && changes.sampleRate !== sampleRate)
+      ) {
+        flushCounters();
+        flushTimings();
+      }
       if (changes.prefix !== undefined) prefix = changes.prefix;
       if (changes.sampleRate !== undefined) sampleRate = changes.sampleRate;
     },
     close: () =>
       new Promise<void>((resolve) => {
-        clearInterval(flushTimer);
+        clearInterval(counterTimer);
+        clearInterval(timingTimer);
         flushCounters();
+        flushTimings();
         client.close(() => resolve());
       }),
   };

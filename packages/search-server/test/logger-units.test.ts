@@ -1,0 +1,80 @@
+import { afterEach, expect, it, vi } from 'vitest';
+import { batchLines, isoTimestamp } from '../src/telemetry/logger.js';
+
+// The stdout batching of the logger, against an in-memory target recording what it is handed.
+function recordingTarget() {
+  const chunks: string[] = [];
+  let flushes = 0;
+  let syncFlushes = 0;
+  return {
+    chunks,
+    counts: () => ({ flushes, syncFlushes }),
+    write: (chunk: string) => {
+      chunks.push(chunk);
+    },
+    flush: (callback?: (error?: Error) => void) => {
+      flushes++;
+      callback?.();
+    },
+    flushSync: () => {
+      syncFlushes++;
+    },
+  };
+}
+
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+it('hands lines over in batches of about 4 KiB, in order, and the rest on flush', () => {
+  const target = recordingTarget();
+  const batched = batchLines(target);
+  const lines = Array.from({ length: 100 }, (_, i) => `{"n":${i},"pad":"${'x'.repeat(90)}"}\n`);
+  for (const line of lines) batched.write(line);
+  expect(target.chunks.length).toBeGreaterThanOrEqual(2);
+  expect(target.chunks.every((chunk) => chunk.length >= 4096)).toBe(true);
+  batched.flush();
+  expect(target.chunks.join('')).toBe(lines.join(''));
+  expect(target.counts().flushes).toBe(1);
+  batched.close();
+});
+
+it('hands a lone line over within about 100 ms, without a flush', () => {
+  vi.useFakeTimers();
+  const target = recordingTarget();
+  const batched = batchLines(target);
+  batched.write('one\n');
+  expect(target.chunks).toEqual([]);
+  vi.advanceTimersByTime(100);
+  expect(target.chunks).toEqual(['one\n']);
+  batched.close();
+});
+
+it('writes lines straight through after close, and flushSync writes what is pending', () => {
+  const target = recordingTarget();
+  const batched = batchLines(target);
+  batched.write('a\n');
+  batched.flushSync();
+  expect(target.chunks).toEqual(['a\n']);
+  expect(target.counts().syncFlushes).toBe(1);
+  batched.write('b\n');
+  batched.close();
+  expect(target.chunks).toEqual(['a\n', 'b\n']);
+  batched.write('c\n');
+  expect(target.chunks).toEqual(['a\n', 'b\n', 'c\n']);
+});
+
+it('formats the time field as Date#toISOString does, across seconds and millisecond widths', () => {
+  vi.useFakeTimers();
+  for (const at of [
+    Date.UTC(2026, 10, 29, 16, 19, 15, 313),
+    Date.UTC(2026, 10, 29, 16, 19, 15, 7),
+    Date.UTC(2026, 10, 29, 16, 19, 15, 42),
+    Date.UTC(2026, 10, 29, 16, 19, 16, 0),
+    Date.UTC(2026, 11, 31, 23, 59, 59, 999),
+    Date.UTC(2027, 0, 1, 0, 0, 0, 0),
+  ]) {
+    vi.setSystemTime(at);
+    expect(isoTimestamp()).toBe(`,"time":"${new Date(at).toISOString()}"`);
+  }
+});
