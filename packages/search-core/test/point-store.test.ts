@@ -39,40 +39,49 @@ function random(seed: number): () => number {
 }
 
 describe('point store', () => {
-  it('answers like a brute force through puts, replacements, removals, index builds and compactions', () => {
-    const store = createPointStore();
-    const held = new Map<number, StoredThing>();
-    const next = random(7);
-    const check = () => {
-      for (let i = 0; i < 300; i++) {
-        const lng = next() * 100;
-        const lat = next() * 100;
-        expect(store.covering(lng, lat)).toEqual(bruteForce(held, lng, lat));
+  // Grown from empty, or sized ahead as a full load sizes it: exactly, too small, and too large.
+  it.each([
+    ['grown from empty', undefined],
+    ['sized ahead exactly', { things: 700, pieces: 910, rings: 910, vertices: 910 * 5 }],
+    ['sized ahead too small', { things: 100, pieces: 100, rings: 100, vertices: 500 }],
+    ['sized ahead too large', { things: 50_000, pieces: 60_000, rings: 60_000, vertices: 300_000 }],
+  ])(
+    'answers like a brute force through puts, replacements, removals, index builds and compactions (%s)',
+    (_, capacity) => {
+      const store = createPointStore(capacity);
+      const held = new Map<number, StoredThing>();
+      const next = random(7);
+      const check = () => {
+        for (let i = 0; i < 300; i++) {
+          const lng = next() * 100;
+          const lat = next() * 100;
+          expect(store.covering(lng, lat)).toEqual(bruteForce(held, lng, lat));
+        }
+        expect(store.size).toBe(held.size);
+      };
+      for (let round = 0; round < 6; round++) {
+        // Puts (new ids and replacements), some split into two pieces; then removals.
+        for (let i = 0; i < 700; i++) {
+          const id = 1 + Math.floor(next() * 1500);
+          const thing = squareThing(id, next() * 95, next() * 95, 0.5 + next() * 4, next() < 0.3);
+          store.put(thing);
+          held.set(id, thing);
+        }
+        check(); // before settle: new pieces are scanned
+        store.settle();
+        check();
+        for (const id of [...held.keys()].filter(() => next() < 0.4)) {
+          store.remove(id);
+          held.delete(id);
+        }
+        check();
+        store.settle();
+        check();
       }
-      expect(store.size).toBe(held.size);
-    };
-    for (let round = 0; round < 6; round++) {
-      // Puts (new ids and replacements), some split into two pieces; then removals.
-      for (let i = 0; i < 700; i++) {
-        const id = 1 + Math.floor(next() * 1500);
-        const thing = squareThing(id, next() * 95, next() * 95, 0.5 + next() * 4, next() < 0.3);
-        store.put(thing);
-        held.set(id, thing);
-      }
-      check(); // before settle: new pieces are scanned
-      store.settle();
-      check();
-      for (const id of [...held.keys()].filter(() => next() < 0.4)) {
-        store.remove(id);
-        held.delete(id);
-      }
-      check();
-      store.settle();
-      check();
-    }
-    const vertices = [...held.values()].reduce((n, t) => n + t.pieces.length * 5, 0);
-    expect(store.vertices).toBe(vertices);
-  });
+      const vertices = [...held.values()].reduce((n, t) => n + t.pieces.length * 5, 0);
+      expect(store.vertices).toBe(vertices);
+    },
+  );
 
   it('counts the boundary as covered and gives back the basic view it was given', () => {
     const store = createPointStore();

@@ -2,7 +2,13 @@ import { type Kysely, sql } from 'kysely';
 import type { Database } from '../database.js';
 import type { CoreEventListener } from '../events.js';
 import type { Thing, ThingRow } from '../thing.js';
-import { createPointStore, type StoredThing, type ThingRecord } from './point-store.js';
+import {
+  createPointStore,
+  estimateBytes,
+  type PointStoreCapacity,
+  type StoredThing,
+  type ThingRecord,
+} from './point-store.js';
 import { type PolygonRings, polygonsFromWkb } from './wkb.js';
 
 /** Options of the in-memory point index. */
@@ -133,8 +139,8 @@ export function createPointIndex(
       ...(error === undefined ? {} : { error }),
     });
 
-  const overBudget = (bytes: number) =>
-    `the data needs more than the ${Math.round(maxBytes / 2 ** 20)} MiB allowed (${Math.round(bytes / 2 ** 20)} MiB read so far)`;
+  const overBudget = (bytes: number, measured = 'read so far') =>
+    `the data needs more than the ${Math.round(maxBytes / 2 ** 20)} MiB allowed (${Math.round(bytes / 2 ** 20)} MiB ${measured})`;
   const fresh = () => horizon !== undefined && !tooLarge && performance.now() - syncedAt <= maxStalenessMs;
 
   /** Things (basic view) and their pieces: the next batch after id `after`, or those of `ids`. */
@@ -168,6 +174,21 @@ export function createPointIndex(
     });
   }
 
+  /** What a full load will hold (an estimate: data may change while it loads). */
+  async function measure(): Promise<PointStoreCapacity> {
+    const { rows } = await sql<Record<keyof PointStoreCapacity, string | number | null>>`
+      SELECT (SELECT count(*) FROM things) AS things, count(*) AS pieces,
+             sum(ST_NRings(geom)) AS rings, sum(ST_NPoints(geom)) AS vertices
+      FROM thing_parts`.execute(db);
+    const row = rows[0];
+    return {
+      things: Number(row?.things ?? 0),
+      pieces: Number(row?.pieces ?? 0),
+      rings: Number(row?.rings ?? 0),
+      vertices: Number(row?.vertices ?? 0),
+    };
+  }
+
   /**
    * Reads everything, in batches that each run as their own statement, so
    * that other queries (PGlite runs one at a time) wait for one batch at
@@ -181,7 +202,13 @@ export function createPointIndex(
     );
     const snapshot = rows[0]?.snapshot;
     if (!snapshot) throw new Error('no snapshot returned');
-    const next = createPointStore();
+    // Sized first (100k octagons: 71 ms, 1M: 0.6 s on PostgreSQL), so that the arrays are allocated once
+    // instead of grown and copied while loading (the copies' garbage stayed in the process's memory), and
+    // data over the budget is refused before it is read.
+    const capacity = await measure();
+    const estimate = estimateBytes(capacity);
+    if (estimate > maxBytes) throw new TooLarge(overBudget(estimate, 'counted before reading'));
+    const next = createPointStore(capacity);
     let after = 0;
     let limit = FIRST_BATCH;
     for (;;) {

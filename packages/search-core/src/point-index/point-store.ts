@@ -54,12 +54,42 @@ const THING_BYTES = 8 + NUMBERS_PER_SLOT * 8 + 8 + 40 + 3 * 32;
 
 type TypedArray = Float64Array | Int32Array | Uint32Array;
 
-/** `array`, or a copy at least twice as large when it cannot hold `length` elements. */
+/**
+ * `array`, or a copy a quarter larger (at least) when it cannot hold `length`
+ * elements: doubling left a million octagons' coordinates (144 MB) a copy of
+ * 288 MB for one more thing.
+ */
 function ensure<T extends TypedArray>(array: T, length: number): T {
   if (length <= array.length) return array;
-  const bigger = new (array.constructor as new (n: number) => T)(Math.max(length, array.length * 2, 64));
+  const bigger = new (array.constructor as new (n: number) => T)(
+    Math.max(length, Math.ceil(array.length * 1.25), 64),
+  );
   bigger.set(array);
   return bigger;
+}
+
+/**
+ * `array`, or a copy of its first `length` elements when more than a quarter
+ * of it is unused (not right after {@link ensure} grew it, so that adding a
+ * few things at a time does not copy everything back and forth).
+ */
+function trim<T extends TypedArray>(array: T, length: number): T {
+  return array.length - length > array.length / 4 ? (array.slice(0, length) as T) : array;
+}
+
+/** What a store will hold, when known before it is filled: its arrays are sized once instead of grown. */
+export interface PointStoreCapacity {
+  readonly things: number;
+  readonly pieces: number;
+  /** Rings of all pieces. */
+  readonly rings: number;
+  /** Coordinate pairs of all rings. */
+  readonly vertices: number;
+}
+
+/** {@link PointStore.bytes} of a store holding `capacity`, without the things' strings. */
+export function estimateBytes(capacity: PointStoreCapacity): number {
+  return capacity.vertices * 16 + capacity.pieces * PIECE_BYTES + capacity.things * THING_BYTES;
 }
 
 /**
@@ -68,28 +98,30 @@ function ensure<T extends TypedArray>(array: T, length: number): T {
  * is a packed Hilbert R-tree (flatbush), so a million octagons take about
  * 300 MB; what was put since the tree was built is scanned by its boxes.
  */
-export function createPointStore(): PointStore {
+export function createPointStore(capacity?: PointStoreCapacity): PointStore {
+  const things = capacity?.things ?? 0;
+  const piecesAhead = capacity?.pieces ?? 0;
   // Things, by slot.
   const slotOfId = new Map<number, number>();
   const freeSlots: number[] = [];
   let slotCount = 0;
-  let thingIds = new Float64Array(0);
-  let thingNumbers = new Float64Array(0);
-  let firstPiece = new Int32Array(0);
-  let pieceCounts = new Int32Array(0);
+  let thingIds = new Float64Array(things);
+  let thingNumbers = new Float64Array(things * NUMBERS_PER_SLOT);
+  let firstPiece = new Int32Array(things);
+  let pieceCounts = new Int32Array(things);
   const externalIds: string[] = [];
   const names: string[] = [];
   const propertiesJson: string[] = [];
   // Pieces: owner slot (-1 once removed), box, and rings as runs of `coords` delimited by `bounds`.
   let pieceCount = 0;
   let deadPieces = 0;
-  let pieceSlot = new Int32Array(0);
-  let pieceBox = new Float64Array(0);
-  let pieceFirstBound = new Uint32Array(0);
-  let pieceRings = new Uint32Array(0);
-  let bounds = new Uint32Array(0);
+  let pieceSlot = new Int32Array(piecesAhead);
+  let pieceBox = new Float64Array(piecesAhead * 4);
+  let pieceFirstBound = new Uint32Array(piecesAhead);
+  let pieceRings = new Uint32Array(piecesAhead);
+  let bounds = new Uint32Array((capacity?.rings ?? 0) + piecesAhead);
   let boundCount = 0;
-  let coords = new Float64Array(0);
+  let coords = new Float64Array((capacity?.vertices ?? 0) * 2);
   let coordCount = 0;
   let vertices = 0;
   let textBytes = 0; // characters of the things' strings
@@ -140,8 +172,48 @@ export function createPointStore(): PointStore {
     }
   }
 
-  /** Copies the live pieces, in slot order, into fresh arrays and builds the tree over them. */
+  /** Gives back what the arrays hold beyond their use (after a load sized ahead, or removals). */
+  function trimAll(): void {
+    thingIds = trim(thingIds, slotCount);
+    thingNumbers = trim(thingNumbers, slotCount * NUMBERS_PER_SLOT);
+    firstPiece = trim(firstPiece, slotCount);
+    pieceCounts = trim(pieceCounts, slotCount);
+    pieceSlot = trim(pieceSlot, pieceCount);
+    pieceBox = trim(pieceBox, pieceCount * 4);
+    pieceFirstBound = trim(pieceFirstBound, pieceCount);
+    pieceRings = trim(pieceRings, pieceCount);
+    bounds = trim(bounds, boundCount);
+    coords = trim(coords, coordCount);
+  }
+
+  /**
+   * Copies the live pieces, in slot order, into fresh arrays (when some were
+   * removed) and builds the tree over them.
+   */
   function rebuild(): void {
+    if (deadPieces > 0) compact();
+    trimAll();
+    const q = pieceCount;
+    if (q > 0) {
+      const built = new Flatbush(q);
+      for (let p = 0; p < q; p++) {
+        built.add(
+          pieceBox[p * 4] as number,
+          pieceBox[p * 4 + 1] as number,
+          pieceBox[p * 4 + 2] as number,
+          pieceBox[p * 4 + 3] as number,
+        );
+      }
+      built.finish();
+      tree = built;
+    } else {
+      tree = undefined;
+    }
+    indexed = q;
+  }
+
+  /** Copies the live pieces, in slot order, into fresh arrays of their exact size. */
+  function compact(): void {
     const live = pieceCount - deadPieces;
     const next = {
       pieceSlot: new Int32Array(live),
@@ -183,22 +255,6 @@ export function createPointStore(): PointStore {
     coordCount = c;
     pieceCount = q;
     deadPieces = 0;
-    if (q > 0) {
-      const built = new Flatbush(q);
-      for (let p = 0; p < q; p++) {
-        built.add(
-          pieceBox[p * 4] as number,
-          pieceBox[p * 4 + 1] as number,
-          pieceBox[p * 4 + 2] as number,
-          pieceBox[p * 4 + 3] as number,
-        );
-      }
-      built.finish();
-      tree = built;
-    } else {
-      tree = undefined;
-    }
-    indexed = q;
   }
 
   function remove(id: number): void {
