@@ -8,8 +8,9 @@ function squareThing(id: number, lng: number, lat: number, size: number, split =
     record: {
       id,
       externalId: `e${id}`,
-      name: `Square ${id}`,
-      propertiesJson: JSON.stringify({ n: id }),
+      // Non-ASCII in some names and properties: the store keeps strings as UTF-8.
+      name: id % 3 === 0 ? `Square ${id} Zürich 東京 🗺` : `Square ${id}`,
+      propertiesJson: JSON.stringify(id % 2 === 0 ? { n: id, note: 'ßé'.repeat(id % 7) } : { n: id }),
       minLng: lng,
       minLat: lat,
       maxLng: lng + size,
@@ -58,6 +59,14 @@ describe('point store', () => {
           expect(store.covering(lng, lat)).toEqual(bruteForce(held, lng, lat));
         }
         expect(store.size).toBe(held.size);
+        for (const [id, thing] of held) {
+          const got = store.get(id);
+          expect([got?.externalId, got?.name, got?.properties]).toEqual([
+            thing.record.externalId,
+            thing.record.name,
+            JSON.parse(thing.record.propertiesJson),
+          ]);
+        }
       };
       for (let round = 0; round < 6; round++) {
         // Puts (new ids and replacements), some split into two pieces; then removals.

@@ -48,9 +48,13 @@ export interface PointStore {
 /** Pieces put since the index was built are scanned one by one; past this many, the index is built again. */
 const MAX_UNINDEXED = 512;
 const NUMBERS_PER_SLOT = 7; // min lng, min lat, max lng, max lat, version, created, updated
-/** Bytes per piece (owner, box, first bound, ring count, a bound, its tree entry) and per thing (numbers, slot maps, string headers). */
+/**
+ * Bytes per piece (owner, box, first bound, ring count, a bound, its tree
+ * entry) and per thing (id, numbers, piece range, slot map entry, string
+ * offsets); the strings' UTF-8 bytes are added.
+ */
 const PIECE_BYTES = 4 + 32 + 4 + 4 + 8 + 40;
-const THING_BYTES = 8 + NUMBERS_PER_SLOT * 8 + 8 + 40 + 3 * 32;
+const THING_BYTES = 8 + NUMBERS_PER_SLOT * 8 + 8 + 40 + 16;
 
 type TypedArray = Float64Array | Int32Array | Uint32Array;
 
@@ -109,9 +113,13 @@ export function createPointStore(capacity?: PointStoreCapacity): PointStore {
   let thingNumbers = new Float64Array(things * NUMBERS_PER_SLOT);
   let firstPiece = new Int32Array(things);
   let pieceCounts = new Int32Array(things);
-  const externalIds: string[] = [];
-  const names: string[] = [];
-  const propertiesJson: string[] = [];
+  // The things' strings (external id, name, properties JSON) as UTF-8, one after another in `text`; per slot
+  // four offsets: where its external id starts, and where its id, name and properties end. As JS strings
+  // they took about three times the memory (100k octagons: 12 MB of heap against 4 MB here).
+  let text = Buffer.alloc(things * 48);
+  let textEnd = 0;
+  let deadText = 0;
+  let textBounds = new Uint32Array(things * 4);
   // Pieces: owner slot (-1 once removed), box, and rings as runs of `coords` delimited by `bounds`.
   let pieceCount = 0;
   let deadPieces = 0;
@@ -124,7 +132,6 @@ export function createPointStore(capacity?: PointStoreCapacity): PointStore {
   let coords = new Float64Array((capacity?.vertices ?? 0) * 2);
   let coordCount = 0;
   let vertices = 0;
-  let textBytes = 0; // characters of the things' strings
   let tree: Flatbush | undefined;
   let indexed = 0; // pieces [0, indexed) are in the tree
 
@@ -184,6 +191,8 @@ export function createPointStore(capacity?: PointStoreCapacity): PointStore {
     pieceRings = trim(pieceRings, pieceCount);
     bounds = trim(bounds, boundCount);
     coords = trim(coords, coordCount);
+    textBounds = trim(textBounds, slotCount * 4);
+    if (deadText > 0 || text.length - textEnd > text.length / 4) compactText();
   }
 
   /**
@@ -257,16 +266,55 @@ export function createPointStore(capacity?: PointStoreCapacity): PointStore {
     deadPieces = 0;
   }
 
+  function putText(slot: number, ...strings: [string, string, string]): void {
+    let need = 0;
+    for (const string of strings) need += Buffer.byteLength(string);
+    if (textEnd + need > text.length) {
+      if (deadText > textEnd / 4) compactText(need);
+      if (textEnd + need > text.length) {
+        const bigger = Buffer.alloc(Math.max(textEnd + need, Math.ceil(text.length * 1.25), 4096));
+        text.copy(bigger, 0, 0, textEnd);
+        text = bigger;
+      }
+    }
+    const t = slot * 4;
+    textBounds[t] = textEnd;
+    for (const [k, string] of strings.entries()) {
+      textEnd += text.write(string, textEnd, 'utf8');
+      textBounds[t + k + 1] = textEnd;
+    }
+  }
+
+  /** String `k` (0: external id, 1: name, 2: properties JSON) of the thing in `slot`. */
+  function textOf(slot: number, k: number): string {
+    const t = slot * 4 + k;
+    return text.toString('utf8', textBounds[t] as number, textBounds[t + 1] as number);
+  }
+
+  /** Copies the live strings into a buffer of their size plus `room` bytes. */
+  function compactText(room = 0): void {
+    const next = Buffer.alloc(textEnd - deadText + room);
+    let end = 0;
+    for (const slot of slotOfId.values()) {
+      const t = slot * 4;
+      const start = textBounds[t] as number;
+      const shift = end - start;
+      end += text.copy(next, end, start, textBounds[t + 3] as number);
+      for (let k = 0; k < 4; k++) textBounds[t + k] = (textBounds[t + k] as number) + shift;
+    }
+    text = next;
+    textEnd = end;
+    deadText = 0;
+  }
+
   function remove(id: number): void {
     const slot = slotOfId.get(id);
     if (slot === undefined) return;
     killPieces(slot);
     pieceCounts[slot] = 0;
-    textBytes -=
-      (externalIds[slot] as string).length +
-      (names[slot] as string).length +
-      (propertiesJson[slot] as string).length;
-    externalIds[slot] = names[slot] = propertiesJson[slot] = '';
+    const t = slot * 4;
+    deadText += (textBounds[t + 3] as number) - (textBounds[t] as number);
+    textBounds.fill(0, t, t + 4);
     slotOfId.delete(id);
     freeSlots.push(slot);
   }
@@ -281,10 +329,8 @@ export function createPointStore(capacity?: PointStoreCapacity): PointStore {
       pieceCounts = ensure(pieceCounts, slotCount);
       slotOfId.set(record.id, slot);
       thingIds[slot] = record.id;
-      externalIds[slot] = record.externalId;
-      names[slot] = record.name;
-      propertiesJson[slot] = record.propertiesJson;
-      textBytes += record.externalId.length + record.name.length + record.propertiesJson.length;
+      textBounds = ensure(textBounds, slotCount * 4);
+      putText(slot, record.externalId, record.name, record.propertiesJson);
       thingNumbers.set(
         [
           record.minLng,
@@ -344,9 +390,9 @@ export function createPointStore(capacity?: PointStoreCapacity): PointStore {
       const number = (k: number) => thingNumbers[n + k] as number;
       return {
         id,
-        externalId: externalIds[slot] as string,
-        name: names[slot] as string,
-        properties: JSON.parse(propertiesJson[slot] as string) as Record<string, unknown>,
+        externalId: textOf(slot, 0),
+        name: textOf(slot, 1),
+        properties: JSON.parse(textOf(slot, 2)) as Record<string, unknown>,
         bbox: { minLng: number(0), minLat: number(1), maxLng: number(2), maxLat: number(3) },
         createdAt: new Date(number(5)),
         updatedAt: new Date(number(6)),
@@ -361,7 +407,10 @@ export function createPointStore(capacity?: PointStoreCapacity): PointStore {
     },
     get bytes() {
       return (
-        vertices * 16 + (pieceCount - deadPieces) * PIECE_BYTES + slotOfId.size * THING_BYTES + textBytes
+        vertices * 16 +
+        (pieceCount - deadPieces) * PIECE_BYTES +
+        slotOfId.size * THING_BYTES +
+        (textEnd - deadText)
       );
     },
   };
