@@ -115,10 +115,18 @@ export async function stopAllServers(): Promise<void> {
  * Called once per run from the end-to-end global setup.
  */
 export async function makePgliteTemplate(): Promise<string> {
-  const template = mkdtempSync(join(tmpdir(), 'geosearch-pglite-template-'));
+  const template = scratchDir('geosearch-pglite-template-');
   const server = await startServerProcess({ env: { GEOSEARCH_DATA_DIR: template }, timeoutMs: 180_000 });
   await server.stop();
   return template;
+}
+
+/**
+ * A new folder named `prefix…` in the run's scratch folder (made and removed
+ * by the end-to-end global setup), or in the OS temporary folder outside a run.
+ */
+export function scratchDir(prefix: string): string {
+  return mkdtempSync(join(process.env.GEOSEARCH_TEST_SCRATCH ?? tmpdir(), prefix));
 }
 
 /** A fresh copy of the PGlite template made by the global setup. */
@@ -126,7 +134,7 @@ export function pgliteDataDir(): string {
   const template = process.env.GEOSEARCH_PGLITE_TEMPLATE;
   if (!template)
     throw new Error('GEOSEARCH_PGLITE_TEMPLATE is not set: the end-to-end global setup did not run');
-  const dir = mkdtempSync(join(tmpdir(), 'geosearch-data-'));
+  const dir = scratchDir('geosearch-data-');
   cpSync(template, dir, { recursive: true });
   return dir;
 }

@@ -1,6 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SearchServiceDefinition } from '@geosearch/generated';
 import { createChannel, createClient } from 'nice-grpc';
@@ -8,6 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import {
   postgresDatabase,
   repoRoot,
+  scratchDir,
   startServerProcess,
   stopAllServers,
 } from '../../../test/support/server-process.js';
@@ -45,14 +45,14 @@ async function searchBerlin(address: string): Promise<string[]> {
 
 describe('packaging', () => {
   it('installs from npm tarballs into an empty folder and serves without the monorepo', async () => {
-    const tarballs = mkdtempSync(join(tmpdir(), 'geosearch-tarballs-'));
+    const tarballs = scratchDir('geosearch-tarballs-');
     const packed = [
       'generated',
       'packages/search-core',
       'packages/search-client',
       'packages/search-server',
     ].map((dir) => pack(dir, tarballs));
-    const app = mkdtempSync(join(tmpdir(), 'geosearch-install-'));
+    const app = scratchDir('geosearch-install-');
     writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'app', private: true, type: 'module' }));
     execFileSync('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', ...packed], {
       cwd: app,
@@ -78,7 +78,7 @@ describe('packaging', () => {
         cwd: join(repoRoot, 'packages', 'search-server'),
         stdio: 'ignore',
       });
-      const folder = mkdtempSync(join(tmpdir(), 'geosearch-sea-'));
+      const folder = scratchDir('geosearch-sea-');
       const exe = join(folder, 'search-server');
       copyFileSync(join(repoRoot, 'packages', 'search-server', 'dist-sea', 'search-server'), exe);
       execFileSync('chmod', ['+x', exe]);
