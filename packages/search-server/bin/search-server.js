@@ -1,12 +1,16 @@
-#!/usr/bin/env -S node --max-semi-space-size=8 --max-old-space-size=1024
+#!/usr/bin/env -S node --max-semi-space-size=8 --max-old-space-size=1024 --no-allocation-site-pretenuring
 // V8 semi-spaces (the young generation) capped at 8 MiB: measured at 32 calls in flight, resident memory
 // levels off near 220 MiB instead of 330 MiB with V8's default, at the same throughput. The old generation
 // capped at 1 GiB: with a limit of 1 GiB or less V8 grows the heap by smaller steps between full
 // collections; at 32 in flight RSS levels off near 170 MiB instead of 240-250 MiB (the default limit on a
 // 24 GiB machine is several GiB), at the same CPU per call (550 against 553 µs). The live heap under load
 // is about 40 MiB; one ImportThings message of 63 MB (max_message_bytes at its highest, 14 polygons of
-// 200,000 vertices) peaked at 596 MiB RSS and was answered. To change either, run
-// `node <flags> bin/search-server.js`.
+// 200,000 vertices) peaked at 596 MiB RSS and was answered. Allocation-site pretenuring off: with it, V8
+// came to allocate some of grpc-js's per-call objects straight into the old generation in about half of
+// the starts (which half is chance); dead there, they kept each later call's young objects alive, so every
+// scavenge copied and promoted ~1 MB and took ~2 ms instead of 0.4 (measured at 4 calls in flight on 100k
+// polygons: p99 4.3-4.7 ms with it, 3.2-4.0 without; +5-8 % QPS at 4 and at 32). To change any of these,
+// run `node <flags> bin/search-server.js`.
 import module from 'node:module';
 
 // Compiled code is cached on disk (NODE_COMPILE_CACHE, else a folder in the OS temporary directory):

@@ -24,12 +24,21 @@ function pack(dir: string, into: string): string {
 }
 
 /**
- * V8's heap limit as the server logged it: the bin's shebang and the
- * executable's execArgv set `--max-old-space-size=1024 --max-semi-space-size=8`
- * (1,048 MiB with the young generation; V8's default here is several GiB).
+ * Checks the V8 settings the server logged when it started serving: the bin's
+ * shebang and the executable's execArgv both set
+ * `--max-semi-space-size=8 --max-old-space-size=1024 --no-allocation-site-pretenuring`
+ * (a heap limit of 1,048 MiB with the young generation; V8's default here is several GiB).
  */
-function loggedHeapLimitMiB(logs: readonly Record<string, unknown>[]): unknown {
-  return logs.find((record) => record.msg === 'serving')?.heapLimitMiB;
+function expectServerV8Settings(logs: readonly Record<string, unknown>[]): void {
+  const serving = logs.find((record) => record.msg === 'serving');
+  expect(serving?.heapLimitMiB).toBe(1048);
+  expect(serving?.nodeOptions).toEqual(
+    expect.arrayContaining([
+      '--max-semi-space-size=8',
+      '--max-old-space-size=1024',
+      '--no-allocation-site-pretenuring',
+    ]),
+  );
 }
 
 async function searchBerlin(address: string): Promise<string[]> {
@@ -67,7 +76,7 @@ describe('packaging', () => {
       timeoutMs: 180_000,
     });
     expect(await searchBerlin(server.address)).toEqual(['Germany']);
-    expect(loggedHeapLimitMiB(server.logs)).toBe(1048);
+    expectServerV8Settings(server.logs);
     expect(await server.stop()).toBe(0);
   }, 300_000);
 
@@ -88,7 +97,7 @@ describe('packaging', () => {
         cwd: folder,
       });
       expect(await searchBerlin(server.address)).toEqual(['Germany']);
-      expect(loggedHeapLimitMiB(server.logs)).toBe(1048);
+      expectServerV8Settings(server.logs);
       expect(await server.stop()).toBe(0);
     },
     300_000,
