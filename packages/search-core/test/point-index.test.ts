@@ -141,6 +141,29 @@ describe.each(backends)('point index on %s', (backend) => {
     expect(core.pointIndexStatus()).toMatchObject({ state: 'ready', things: 25, vertices: 125 });
   });
 
+  it('lets timers and I/O callbacks run between the batches of a full load', async () => {
+    await clearThings(database.db);
+    await core.importThings(squareGrid(20, 10));
+    const index = createPointIndex(database.db);
+    // PGlite answers without I/O: a load that never gave the event loop a turn would hold back a server's
+    // listen and its first calls until the whole load ended.
+    let turns = 0;
+    let stop = false;
+    const spin = () => {
+      if (stop) return;
+      turns++;
+      setImmediate(spin);
+    };
+    setImmediate(spin);
+    const loaded = index.sync();
+    const turnsBefore = turns;
+    const status = await loaded;
+    stop = true;
+    expect(status).toMatchObject({ state: 'ready', things: 200 });
+    // 200 things read in batches of 50, 100 and 1,000 things, then an empty read.
+    expect(turns - turnsBefore).toBeGreaterThanOrEqual(3);
+  });
+
   it('makes writes through the same core searchable when they return', async () => {
     await clearThings(database.db);
     await core.syncPointIndex();

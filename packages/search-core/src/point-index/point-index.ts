@@ -82,6 +82,9 @@ export interface PointIndex {
 }
 
 const BATCH = 1000;
+
+/** Resolves after the event loop has run the timers and I/O callbacks already due. */
+const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 /** The first batch of a full load, in things; it doubles up to BATCH while batches hold fewer than BATCH_VERTICES vertices. */
 const FIRST_BATCH = 50;
 const BATCH_VERTICES = 20_000;
@@ -231,6 +234,9 @@ export function createPointIndex(
       after = (batch.at(-1) as StoredThing).record.id;
       // Small footprints: larger batches; large ones (countries): keep each statement short.
       if (next.vertices - before < BATCH_VERTICES) limit = Math.min(limit * 2, BATCH);
+      // PGlite answers without I/O, so without this the whole load would run as one chain of promise
+      // continuations and hold back timers and I/O callbacks, such as the server's listen, until it ends.
+      await yieldToEventLoop();
     }
     next.settle();
     store = next;
