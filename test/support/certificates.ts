@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { scratchDir } from './server-process.js';
 
 /** Paths of a throwaway CA and of the server and client certificates it signed. */
 export interface Certificates {
@@ -13,9 +13,12 @@ export interface Certificates {
   readonly clientKey: string;
 }
 
-/** Makes a CA, a server certificate for 127.0.0.1/localhost and a client certificate with openssl, in a temp folder. */
+/**
+ * Makes a CA, a server certificate for 127.0.0.1/localhost and a client
+ * certificate with openssl, in a folder of the run's scratch folder.
+ */
 export function makeCertificates(): Certificates {
-  const dir = mkdtempSync(join(tmpdir(), 'geosearch-tls-'));
+  const dir = scratchDir('geosearch-tls-');
   const f = (name: string) => join(dir, name);
   const openssl = (...args: string[]) => execFileSync('openssl', args, { stdio: 'ignore' });
   openssl(

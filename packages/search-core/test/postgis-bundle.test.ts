@@ -1,9 +1,9 @@
-import { chmodSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { filterTar, keepPostgisEntry, trimmedPostgisBundle } from '../src/postgis-bundle.js';
 
 /** The bundle @electric-sql/pglite-postgis ships. */
@@ -11,6 +11,17 @@ const source = join(
   dirname(createRequire(import.meta.url).resolve('@electric-sql/pglite-postgis')),
   'postgis.tar.gz',
 );
+
+/** Cache folders made by these tests (a trimmed bundle is about 8 MB), removed at the end. */
+const made: string[] = [];
+const cacheFolder = () => {
+  const dir = mkdtempSync(join(tmpdir(), 'geosearch-bundle-test-'));
+  made.push(dir);
+  return dir;
+};
+afterAll(() => {
+  for (const dir of made) rmSync(dir, { recursive: true, force: true });
+});
 
 /** The names of a tar archive's entries. */
 const names = (tar: Buffer) => {
@@ -78,7 +89,7 @@ describe('the trimmed PostGIS bundle', () => {
   });
 
   it('is made once from the real bundle, holds what PostGIS needs, and is reused', () => {
-    const cache = mkdtempSync(join(tmpdir(), 'geosearch-bundle-test-'));
+    const cache = cacheFolder();
     const path = trimmedPostgisBundle(source, cache);
     expect(path).toBeDefined();
     const kept = names(gunzipSync(readFileSync(path as string)));
@@ -94,10 +105,10 @@ describe('the trimmed PostGIS bundle', () => {
   });
 
   it('is not used from a cache folder others can write to, nor made from a broken source', () => {
-    const shared = mkdtempSync(join(tmpdir(), 'geosearch-bundle-test-'));
+    const shared = cacheFolder();
     chmodSync(shared, 0o777);
     expect(trimmedPostgisBundle(source, shared)).toBeUndefined();
-    const cache = mkdtempSync(join(tmpdir(), 'geosearch-bundle-test-'));
+    const cache = cacheFolder();
     const broken = join(cache, 'broken.tar.gz');
     writeFileSync(broken, gzipSync(Buffer.concat([entry('x', 'y', 'x'), Buffer.alloc(1024)])));
     expect(trimmedPostgisBundle(broken, join(cache, 'out'))).toBeUndefined();
