@@ -4,7 +4,7 @@ import { GeoSearchError } from '../src/errors.js';
 import type { NearbyHit } from '../src/queries/nearby.js';
 import { createSearchCore, type SearchCore } from '../src/search-core.js';
 import { backends, clearThings, openTestDatabase, type TestDatabase } from './backends.js';
-import { square } from './fixtures.js';
+import { naturalEarthCountries, square } from './fixtures.js';
 
 /** One degree of longitude along the equator on WGS 84, in metres. */
 const DEGREE_EAST = 111_319.49;
@@ -107,6 +107,79 @@ describe.each(backends)('nearby on %s', (backend) => {
         expect(error).toMatchObject({ code: 'invalid_argument', violations: [{ field }] });
       }
       expect(await core.nearby({ point: origin, limit: max })).toHaveLength(5);
+    });
+  });
+
+  describe('over large footprints, the antimeridian and the countries', () => {
+    // A polygon of 9,000 vertices in the North Atlantic near a row of small squares, squares on both
+    // sides of the antimeridian, and the Natural Earth countries.
+    const circle = (lng: number, lat: number, radius: number, vertices: number) => {
+      const ring = Array.from({ length: vertices }, (_, i) => {
+        const a = (2 * Math.PI * i) / vertices;
+        return [lng + radius * Math.cos(a), lat + radius * Math.sin(a)];
+      });
+      return {
+        type: 'Feature' as const,
+        id: 'circle',
+        properties: { name: 'Circle' },
+        geometry: { type: 'Polygon' as const, coordinates: [[...ring, ring[0] as number[]]] },
+      };
+    };
+    beforeAll(async () => {
+      await clearThings(database.db);
+      const row = Array.from({ length: 12 }, (_, i) => square(`row${i}`, `Row ${i}`, -46 + i, 50, 0.3));
+      await core.importThings([
+        circle(-40, 45, 4, 9000),
+        ...row,
+        square('east-of-180', 'East of 180', 179.6, -17, 0.3),
+        square('west-of-180', 'West of 180', -179.9, -17, 0.3),
+        ...naturalEarthCountries('110m'),
+      ]);
+    });
+
+    /** The `limit` nearest by exact spheroid distance to every whole footprint, ties by id. */
+    async function bruteForce(point: { lng: number; lat: number }, limit: number) {
+      const { rows } = await sql<{ external_id: string; d: number }>`
+        SELECT external_id,
+               ST_Distance(geom::geography, ST_SetSRID(ST_MakePoint(${point.lng}::float8, ${point.lat}::float8), 4326)::geography) AS d
+        FROM things ORDER BY d, id LIMIT ${limit}`.execute(database.db);
+      return rows;
+    }
+
+    it('agrees with a brute-force ranking of whole footprints', async () => {
+      const points = [
+        { lng: -40, lat: 45 }, // the circle's centre
+        { lng: -36.5, lat: 47 },
+        { lng: -40, lat: 50.2 },
+        { lng: -30, lat: 70 },
+        { lng: 179.95, lat: -16.9 }, // between the two squares across the antimeridian
+        { lng: -179.95, lat: -16.5 },
+        { lng: 13.4, lat: 52.5 },
+        { lng: -150, lat: -60 },
+        { lng: 100, lat: 85 },
+        { lng: 0, lat: 0 },
+      ];
+      for (const point of points) {
+        for (const limit of [1, 2, 7]) {
+          const [hits, expected] = await Promise.all([
+            core.nearby({ point, limit }),
+            bruteForce(point, limit),
+          ]);
+          expect(ids(hits), `${JSON.stringify(point)} limit ${limit}`).toEqual(
+            expected.map((r) => r.external_id),
+          );
+          hits.forEach((hit, i) => {
+            expect(hit.distanceMeters).toBeCloseTo(Number(expected[i]?.d), 3);
+          });
+        }
+      }
+    });
+
+    it('keeps only things within maxDistanceMeters there too', async () => {
+      const point = { lng: -36.5, lat: 47 };
+      const expected = (await bruteForce(point, 7)).filter((r) => Number(r.d) <= 400_000);
+      const hits = await core.nearby({ point, limit: 7, maxDistanceMeters: 400_000 });
+      expect(ids(hits)).toEqual(expected.map((r) => r.external_id));
     });
   });
 
