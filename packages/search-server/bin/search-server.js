@@ -5,11 +5,12 @@
 // collections; at 32 in flight RSS levels off near 170 MiB instead of 240-250 MiB (the default limit on a
 // 24 GiB machine is several GiB), at the same CPU per call (550 against 553 µs). The live heap under load
 // is about 40 MiB; one ImportThings message of 63 MB (max_message_bytes at its highest, 14 polygons of
-// 200,000 vertices) peaked at 596 MiB RSS and was answered. Allocation-site pretenuring off: with it, V8
-// came to allocate some of grpc-js's per-call objects straight into the old generation (in every one of 5
-// starts of this server, in 10 of 30 of a bare grpc-js echo); dead there, they kept each later call's young
-// objects alive, so every scavenge copied and promoted ~1 MB and took ~2 ms instead of 0.4 (measured at 4
-// calls in flight on 100k polygons: p99 4.3-4.7 ms with it, 3.2-4.0 without; +5-8 % QPS at 4 and at 32).
+// 200,000 vertices) peaked at 596 MiB RSS and was answered. Allocation-site pretenuring off: with it, every
+// scavenge copied and promoted ~1 MB and took ~2 ms instead of 0.4 (in every one of 5 starts of this server,
+// in 10 of 30 of a bare grpc-js echo; never with a bare node:http2 server), most likely because V8 came to
+// allocate grpc-js's per-call objects straight into the old generation, where, dead, they kept each later
+// call's young objects alive (measured at 4 calls in flight on 100k polygons: p99 4.3-4.7 ms with it,
+// 3.2-4.0 without; +5-8 % QPS at 4 and at 32).
 // To change any of these, run `node <flags> bin/search-server.js`.
 import module from 'node:module';
 
