@@ -19,7 +19,7 @@ const bundle = await bundleServer({ entry: 'sea-main.ts', outfile: join(out, 'se
 
 const seaConfig = join(out, 'sea-config.json');
 const blob = join(out, 'sea-prep.blob');
-// The same V8 setting as bin/search-server.js's shebang (see there).
+// The same V8 options as bin/search-server.js's shebang (see there for why).
 const execArgv = ['--max-semi-space-size=8', '--max-old-space-size=1024', '--no-allocation-site-pretenuring'];
 writeFileSync(
   seaConfig,

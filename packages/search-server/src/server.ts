@@ -275,6 +275,7 @@ export async function startSearchServer(
       backend: db.backend,
       // V8's heap limit, set by the bin's and the executable's flags (1 GiB old generation + young generation).
       heapLimitMiB: Math.round(getHeapStatistics().heap_size_limit / 2 ** 20),
+      // The Node and V8 options it runs with (the bin's shebang, the executable's execArgv, or the caller's).
       nodeOptions: process.execArgv,
     },
     'serving',

@@ -82,9 +82,6 @@ export interface PointIndex {
 }
 
 const BATCH = 1000;
-
-/** Resolves after the event loop has run the timers and I/O callbacks already due. */
-const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 /** The first batch of a full load, in things; it doubles up to BATCH while batches hold fewer than BATCH_VERTICES vertices. */
 const FIRST_BATCH = 50;
 const BATCH_VERTICES = 20_000;
@@ -92,6 +89,9 @@ const BATCH_VERTICES = 20_000;
 const MAX_CATCH_UP = 50_000;
 /** After finding the data too large, how long before trying again (deletes may have shrunk it). */
 const TOO_LARGE_RETRY_MS = 300_000;
+
+/** Resolves after the event loop has run the timers and I/O callbacks already due. */
+const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 class TooLarge extends Error {}
 
