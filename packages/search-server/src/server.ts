@@ -173,6 +173,7 @@ export async function startSearchServer(
     .with(
       createTelemetryMiddleware({
         log: () => log,
+        logCall: logger.call,
         metrics: () => metrics,
         inFlight,
         toServerError: createErrorMapper(() => log),

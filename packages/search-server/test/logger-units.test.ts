@@ -1,5 +1,5 @@
 import { afterEach, expect, it, vi } from 'vitest';
-import { batchLines, isoTimestamp } from '../src/telemetry/logger.js';
+import { batchLines, type CallLine, createLogger, isoTimestamp } from '../src/telemetry/logger.js';
 
 // The stdout batching of the logger, against an in-memory target recording what it is handed.
 function recordingTarget() {
@@ -77,4 +77,59 @@ it('formats the time field as Date#toISOString does, across seconds and millisec
     vi.setSystemTime(at);
     expect(isoTimestamp()).toBe(`,"time":"${new Date(at).toISOString()}"`);
   }
+});
+
+// The per-call line is built by hand; it must be the line pino writes for the same fields, byte for byte.
+it('writes the call line exactly as pino does, to every destination, and only at info or below', () => {
+  vi.useFakeTimers({ now: new Date('2026-11-29T12:34:56.789Z'), toFake: ['Date'] });
+  const stdout: string[] = [];
+  const shipped: string[] = [];
+  const logger = createLogger({
+    level: 'info',
+    service: 'search "svc"',
+    instanceId: 'i-\u00e9\\1',
+    destination: { write: (line: string) => stdout.push(line) },
+    extraStreams: [{ write: (line: string) => shipped.push(line) }],
+  });
+  const cases: CallLine[] = [
+    {
+      method: '/geosearch.v1.SearchService/Search',
+      status: 'OK',
+      durationMs: 0.123,
+      peer: '127.0.0.1:4242',
+      requestId: '0b9a7c2e-5d1f-4e38-9a77-2f0c3d4e5f60',
+    },
+    {
+      method: '/geosearch.v1.SearchService/Nearby',
+      status: 16,
+      durationMs: 12,
+      peer: '[::1]:5',
+      requestId: 'quote " backslash \\ tab \t nl \n',
+    },
+    {
+      method: '/m',
+      status: 'INVALID_ARGUMENT',
+      durationMs: Number.NaN,
+      peer: '',
+      requestId: 'ünïcödé ✓ \u2028 end',
+    },
+    { method: '/m', status: 'OK', durationMs: 1e21, peer: 'p', requestId: 'x'.repeat(300) },
+  ];
+  for (const fields of cases) {
+    logger.log.info({ ...fields }, 'call');
+    logger.call(fields);
+  }
+  expect(stdout).toHaveLength(cases.length * 2);
+  for (let i = 0; i < cases.length; i++) {
+    expect(stdout[2 * i + 1]).toBe(stdout[2 * i]);
+    expect(JSON.parse(stdout[2 * i + 1] as string)).toMatchObject({
+      level: 'info',
+      msg: 'call',
+      method: cases[i]?.method,
+    });
+  }
+  expect(shipped).toEqual(stdout);
+  logger.setLevel('warn');
+  logger.call(cases[0] as CallLine);
+  expect(stdout).toHaveLength(cases.length * 2);
 });

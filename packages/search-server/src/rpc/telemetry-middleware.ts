@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { type CallContext, type ServerMiddlewareCall, Status } from 'nice-grpc';
 import type { Logger } from 'pino';
+import type { CallLine } from '../telemetry/logger.js';
 import type { Metrics } from '../telemetry/metrics.js';
 import type { ErrorMapper } from './error-mapper.js';
 
@@ -55,6 +56,8 @@ function statusMetricName(names: MethodMetricNames, status: number): string {
 /** Options of {@link createTelemetryMiddleware}. */
 export interface TelemetryOptions {
   readonly log: () => Logger;
+  /** Logs the line of a finished call at info (the server logger's `call`). */
+  readonly logCall: (fields: CallLine) => void;
   readonly metrics: () => Metrics;
   /** Counts calls in flight, for graceful drain. */
   readonly inFlight: { count: number };
@@ -100,16 +103,13 @@ export function createTelemetryMiddleware(options: TelemetryOptions) {
       metrics.timing(names.timer, durationMs);
       metrics.increment(names.count);
       metrics.increment(statusMetricName(names, status));
-      log.info(
-        {
-          method: call.method.path,
-          status: statusNames[status] ?? status,
-          durationMs: Math.round(durationMs * 1000) / 1000,
-          peer: context.peer,
-          requestId,
-        },
-        'call',
-      );
+      options.logCall({
+        method: call.method.path,
+        status: statusNames[status] ?? status,
+        durationMs: Math.round(durationMs * 1000) / 1000,
+        peer: context.peer,
+        requestId,
+      });
     }
   };
 }
