@@ -20,7 +20,13 @@ const bundle = await bundleServer({ entry: 'sea-main.ts', outfile: join(out, 'se
 const seaConfig = join(out, 'sea-config.json');
 const blob = join(out, 'sea-prep.blob');
 // The same V8 options as bin/search-server.js's shebang (see there for why).
-const execArgv = ['--max-semi-space-size=8', '--max-old-space-size=1024', '--no-allocation-site-pretenuring'];
+const execArgv = [
+  '--max-semi-space-size=8',
+  '--max-old-space-size=1024',
+  '--no-allocation-site-pretenuring',
+  '--heap-growing-percent=20',
+  '--expose-gc',
+];
 writeFileSync(
   seaConfig,
   JSON.stringify({ main: bundle, output: blob, disableExperimentalSEAWarning: true, execArgv }),

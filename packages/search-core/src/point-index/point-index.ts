@@ -55,6 +55,8 @@ export interface PointIndexStatus {
   readonly vertices: number;
   /** The memory it holds, in bytes, by its own estimate. */
   readonly bytes: number;
+  /** Full loads completed so far: the first, and each reload when catching up was not possible. */
+  readonly loads: number;
   /** Milliseconds since the last successful sync; undefined before the first. */
   readonly ageMs?: number;
   /** The last sync's failure, for logs. */
@@ -138,6 +140,7 @@ export function createPointIndex(
   let tooLarge = false;
   let tooLargeAt = Number.NEGATIVE_INFINITY;
   let lastError: string | undefined;
+  let loads = 0;
   let running: Promise<PointIndexStatus> | undefined;
   let queued: Promise<PointIndexStatus> | undefined;
 
@@ -241,6 +244,7 @@ export function createPointIndex(
     next.settle();
     store = next;
     horizon = snapshot;
+    loads++;
     report('load', start, store.size);
   }
 
@@ -341,6 +345,7 @@ export function createPointIndex(
       things: store.size,
       vertices: store.vertices,
       bytes: store.bytes,
+      loads,
       ...(Number.isFinite(syncedAt) ? { ageMs: Math.round(performance.now() - syncedAt) } : {}),
       ...(lastError === undefined ? {} : { error: lastError }),
     };
