@@ -175,7 +175,8 @@ export async function benchDataset(ctx, name) {
  * Search by point at each concurrency on a second server whose point index
  * is off, so that every call runs search-core's statement on PostgreSQL (as
  * name searches and full views always do): the server's own cost over the
- * database, next to pgbench on the same statement, which is captured here.
+ * database, next to pgbench on the same statement, which is captured here;
+ * and that server's memory idle and after the calls.
  */
 async function benchWithoutPointIndex(ctx, { name, dataset, dir, files }) {
   const server = await startSearchServer({
@@ -185,6 +186,9 @@ async function benchWithoutPointIndex(ctx, { name, dataset, dir, files }) {
     logFile: join(dir, 'server-no-index.log'),
   });
   try {
+    await sleep(1_000);
+    const idle = processMemory(server.pid);
+    let served = 0;
     for (const concurrency of ctx.mode.pointConcurrency) {
       const measured = await loadScenario(ctx, {
         dataset: name,
@@ -194,8 +198,20 @@ async function benchWithoutPointIndex(ctx, { name, dataset, dir, files }) {
         requests: files.searchPoint,
         concurrency,
       });
+      served += measured.served;
       ctx.log(`${name}: Search by point, point index off, c=${concurrency}: ${Math.round(measured.qps)} QPS`);
     }
+    const after = processMemory(server.pid);
+    ctx.memory.push({
+      label: `PostgreSQL backend, ${name}, point index off`,
+      dataset: name,
+      indexOff: true,
+      idleMiB: idle?.rssMiB,
+      afterMiB: after?.rssMiB,
+      peakMiB: after?.peakMiB,
+      requests: served,
+      load: ctx.load1(),
+    });
     ctx.sql.server ||= await serverPointSql(ctx.cluster, dataset.db);
   } finally {
     await server.stop();

@@ -84,21 +84,28 @@ export function evaluateTargets(results) {
 
   // The issue sets its targets for 100k polygons: memory rows of the reference data set when the run
   // has them (the server holds its point index, which grows with the data), else every PostgreSQL row.
+  // Judged on the servers holding their index; the index-off server's figures are given beside them.
   const postgresMemory = results.memory.filter((m) => m.label.startsWith('PostgreSQL backend'));
   const onReference = postgresMemory.filter((m) => m.dataset === reference);
-  const judged = onReference.length > 0 ? onReference : postgresMemory;
+  const candidates = onReference.length > 0 ? onReference : postgresMemory;
+  const judged = candidates.filter((m) => !m.indexOff);
+  const indexOff = candidates.filter((m) => m.indexOff);
   const where = onReference.length > 0 ? `PostgreSQL backend, ${reference}` : 'PostgreSQL backend';
+  const largest = (rows, key) => Math.max(...rows.map((m) => m[key]).filter(Number.isFinite));
+  const asMB = (mib) => `${fixed(mib * MB_PER_MIB, 0)} MB (${fixed(mib, 1)} MiB)`;
+  const besideOff = (key) =>
+    indexOff.length > 0 ? `; point index off: ${asMB(largest(indexOff, key))}` : '';
   if (judged.length > 0) {
-    const idle = Math.max(...judged.map((m) => m.idleMiB).filter(Number.isFinite));
-    const loaded = Math.max(...judged.map((m) => m.peakMiB).filter(Number.isFinite));
+    const idle = largest(judged, 'idleMiB');
+    const loaded = largest(judged, 'peakMiB');
     targets.push({
       target: 'resident memory at most 100 MB idle',
-      measured: `largest idle RSS ${fixed(idle * MB_PER_MIB, 0)} MB (${fixed(idle, 1)} MiB), ${where}`,
+      measured: `largest idle RSS ${asMB(idle)}, ${where}${besideOff('idleMiB')}`,
       met: idle * MB_PER_MIB <= 100,
     });
     targets.push({
       target: 'resident memory at most 200 MB under load',
-      measured: `largest peak RSS (VmHWM) ${fixed(loaded * MB_PER_MIB, 0)} MB (${fixed(loaded, 1)} MiB), ${where}`,
+      measured: `largest peak RSS (VmHWM) ${asMB(loaded)}, ${where}${besideOff('peakMiB')}`,
       met: loaded * MB_PER_MIB <= 200,
     });
   }

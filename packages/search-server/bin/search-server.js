@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --max-semi-space-size=8 --max-old-space-size=1024 --no-allocation-site-pretenuring --heap-growing-percent=20 --expose-gc
+#!/usr/bin/env -S node --max-semi-space-size=8 --max-old-space-size=1024 --no-allocation-site-pretenuring --expose-gc
 // V8 semi-spaces (the young generation) capped at 8 MiB: measured at 32 calls in flight, resident memory
 // levels off near 220 MiB instead of 330 MiB with V8's default, at the same throughput. The old generation
 // capped at 1 GiB: with a limit of 1 GiB or less V8 grows the heap by smaller steps between full
@@ -11,9 +11,6 @@
 // allocate grpc-js's per-call objects straight into the old generation, where, dead, they kept each later
 // call's young objects alive (measured at 4 calls in flight on 100k polygons: p99 4.3-4.7 ms with it,
 // 3.2-4.0 without; +5-8 % QPS at 4 and at 32).
-// The old generation's limit set to 1.2 times what survived the last full collection (V8 picks up to 4
-// times on a small heap): 100k polygons, 45 s at 32 in flight, RSS 173 MiB against 181-183 MiB, and at 4
-// in flight 168-172 against 174-178 MiB, at the same CPU per call and p99 within noise.
 // `gc()` exposed: the server runs one full collection right after each full load of its point index, whose
 // garbage an idle server otherwise kept (100k polygons: RSS 160-176 MiB before, 128-136 MiB after).
 // To change any of these, run `node <flags> bin/search-server.js`.

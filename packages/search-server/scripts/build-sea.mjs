@@ -24,7 +24,6 @@ const execArgv = [
   '--max-semi-space-size=8',
   '--max-old-space-size=1024',
   '--no-allocation-site-pretenuring',
-  '--heap-growing-percent=20',
   '--expose-gc',
 ];
 writeFileSync(

@@ -26,8 +26,7 @@ function pack(dir: string, into: string): string {
 /**
  * Checks the V8 settings the server logged when it started serving: the bin's
  * shebang and the executable's execArgv both set
- * `--max-semi-space-size=8 --max-old-space-size=1024 --no-allocation-site-pretenuring`,
- * `--heap-growing-percent=20` and `--expose-gc`
+ * `--max-semi-space-size=8 --max-old-space-size=1024 --no-allocation-site-pretenuring --expose-gc`
  * (a heap limit of 1,048 MiB with the young generation; V8's default here is several GiB), and that the
  * full collection after the point index's load ran (it needs `gc()` exposed).
  */
@@ -39,7 +38,6 @@ async function expectServerV8Settings(logs: readonly Record<string, unknown>[]):
       '--max-semi-space-size=8',
       '--max-old-space-size=1024',
       '--no-allocation-site-pretenuring',
-      '--heap-growing-percent=20',
       '--expose-gc',
     ]),
   );
