@@ -56,9 +56,9 @@ export async function bundleServer({ entry, outfile, external = [] }) {
 /**
  * `source` with every non-ASCII character written as a `\uXXXX` escape. esbuild
  * escapes them in code (its default ASCII charset) but keeps comments as they
- * are, and V8 keeps a script's whole source in memory: one character above
- * U+00FF (a dash in a dependency's comment) made the 4.5 MB bundle a two-byte
- * string of 9 MB. In a comment the escape is plain text; in code it would
+ * are, and V8 keeps a script's whole source in memory: four characters above
+ * U+00FF (dashes and arrows in dependencies' comments) made the 4.5 MB bundle
+ * a two-byte string of 9 MB. In a comment the escape is plain text; in code it would
  * denote the same character.
  */
 export function asciiOnly(source) {
