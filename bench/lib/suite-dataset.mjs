@@ -22,6 +22,24 @@ async function serverPointSql(cluster, db) {
 }
 
 /**
+ * Adds the memory row of a data set's server: RSS `idle` (measured before its
+ * calls), now and at its peak, and the `served` calls in between.
+ */
+function recordServerMemory(ctx, { name, server, idle, served, indexOff = false }) {
+  const after = processMemory(server.pid);
+  ctx.memory.push({
+    label: `PostgreSQL backend, ${name}, point index ${indexOff ? 'off' : (server.pointIndex?.state ?? 'unknown')}`,
+    dataset: name,
+    ...(indexOff ? { indexOff } : {}),
+    idleMiB: idle?.rssMiB,
+    afterMiB: after?.rssMiB,
+    peakMiB: after?.peakMiB,
+    requests: served,
+    load: ctx.load1(),
+  });
+}
+
+/**
  * Data set `name` ready to be measured: its database (built or reused, see
  * ensureDataset), its query points and their hit rates, and the request
  * files of Search by point and Nearby in `<workDir>/<name>`. Adds the data
@@ -154,16 +172,7 @@ export async function benchDataset(ctx, name) {
     for (const concurrency of mode.otherConcurrency) {
       await searchRun({ scenario: 'Nearby, k = 10', method: 'Nearby', requests: files.nearby, concurrency });
     }
-    const after = processMemory(server.pid);
-    ctx.memory.push({
-      label: `PostgreSQL backend, ${name}, point index ${server.pointIndex?.state ?? 'unknown'}`,
-      dataset: name,
-      idleMiB: idle?.rssMiB,
-      afterMiB: after?.rssMiB,
-      peakMiB: after?.peakMiB,
-      requests: served,
-      load: ctx.load1(),
-    });
+    recordServerMemory(ctx, { name, server, idle, served });
   } finally {
     await server.stop();
   }
@@ -201,17 +210,7 @@ async function benchWithoutPointIndex(ctx, { name, dataset, dir, files }) {
       served += measured.served;
       ctx.log(`${name}: Search by point, point index off, c=${concurrency}: ${Math.round(measured.qps)} QPS`);
     }
-    const after = processMemory(server.pid);
-    ctx.memory.push({
-      label: `PostgreSQL backend, ${name}, point index off`,
-      dataset: name,
-      indexOff: true,
-      idleMiB: idle?.rssMiB,
-      afterMiB: after?.rssMiB,
-      peakMiB: after?.peakMiB,
-      requests: served,
-      load: ctx.load1(),
-    });
+    recordServerMemory(ctx, { name, server, idle, served, indexOff: true });
     ctx.sql.server ||= await serverPointSql(ctx.cluster, dataset.db);
   } finally {
     await server.stop();

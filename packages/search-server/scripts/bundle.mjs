@@ -61,7 +61,7 @@ export async function bundleServer({ entry, outfile, external = [] }) {
  * a two-byte string of 9 MB. In a comment the escape is plain text; in code it would
  * denote the same character.
  */
-export function asciiOnly(source) {
+function asciiOnly(source) {
   return source.replace(/[^\0-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
