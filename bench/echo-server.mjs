@@ -3,10 +3,15 @@
 // real one, without touching a database. Other methods are UNIMPLEMENTED.
 // Listens on 127.0.0.1 and the port given as the first argument (0: any),
 // logs one JSON `serving` line with the port, and stops on SIGTERM or SIGINT.
+// Like the real server, it replaces each HTTP/2 session's stream map (see
+// packages/search-server/src/rpc/http2-stream-tables.ts, taken from the
+// server's build), so that it stays the transport's limit for that server.
 import { join } from 'node:path';
+import { replaceHttp2StreamMaps } from '../packages/search-server/dist/rpc/http2-stream-tables.js';
 import { loadWorkspaceGrpc } from './lib/workspace-grpc.mjs';
 
 const grpc = loadWorkspaceGrpc(join(import.meta.dirname, '..'));
+replaceHttp2StreamMaps();
 const now = new Date();
 const response = {
   results: [

@@ -13,6 +13,7 @@ import type { ServerExtension } from './extension.js';
 import { startPointIndexSync } from './point-index-sync.js';
 import { watchReadiness } from './readiness.js';
 import { createErrorMapper } from './rpc/error-mapper.js';
+import { replaceHttp2StreamMaps } from './rpc/http2-stream-tables.js';
 import { createSearchService } from './rpc/search-service.js';
 import { createTelemetryMiddleware } from './rpc/telemetry-middleware.js';
 import { createTerminator } from './rpc/terminator-middleware.js';
@@ -201,10 +202,15 @@ export async function startSearchServer(
     health.setStatus(status, SearchServiceDefinition.fullName);
   };
 
+  const streamMaps = replaceHttp2StreamMaps({
+    onSkip: (reason) =>
+      log.warn({ reason }, 'HTTP/2 stream map left as Node made it (more GC at many calls in flight)'),
+  });
   let port: number;
   try {
     port = await server.listen(config.listen, serverCredentials(config));
   } catch (error) {
+    streamMaps.stop();
     log.fatal({ err: error, listen: config.listen }, 'could not listen');
     await stopPointIndex?.();
     await db.close();
@@ -255,12 +261,19 @@ export async function startSearchServer(
           log.warn({ inFlight: inFlight.count }, 'drain timed out: cutting remaining calls');
           server.forceShutdown();
         }
+        streamMaps.stop();
         const left = Math.max(250, config.shutdown_timeout_ms - (performance.now() - t0) - 250);
         await eachAsync('afterDrain', (e) => withTimeout(Promise.resolve(e.afterDrain?.(left)), left));
         // A sync stuck on an unreachable database must not hold the shutdown up.
         if (stopPointIndex) await withTimeout(stopPointIndex(), 1_000);
         await db.close().catch((error: unknown) => log.warn({ err: error }, 'database close failed'));
-        log.info({ durationMs: Math.round(performance.now() - t0) }, 'stopped');
+        log.info(
+          {
+            durationMs: Math.round(performance.now() - t0),
+            streamTables: { replaced: streamMaps.replaced, skipped: streamMaps.skipped },
+          },
+          'stopped',
+        );
         await metrics.close();
         metrics = createNoopMetrics();
         await logger.close();

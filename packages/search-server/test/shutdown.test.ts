@@ -45,4 +45,10 @@ it('drains in-flight calls on SIGTERM under load, refuses new ones, and exits 0 
   expect(code).toBe(0);
   expect(exitedAfterMs).toBeLessThan(8_000);
   expect(server.logs.some((l) => l.msg === 'shutting down: NOT_SERVING')).toBe(true);
+  // The drain above ran on sessions whose stream maps the server had replaced (see rpc/http2-stream-tables.ts).
+  const stopped = server.logs.find((l) => l.msg === 'stopped') as {
+    streamTables?: { replaced: number; skipped: number };
+  };
+  expect(stopped.streamTables?.replaced).toBeGreaterThanOrEqual(1);
+  expect(stopped.streamTables?.skipped).toBe(0);
 });
