@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --max-semi-space-size=8 --max-old-space-size=1024 --no-allocation-site-pretenuring --expose-gc
+#!/usr/bin/env -S node --max-semi-space-size=8 --max-old-space-size=1024 --no-allocation-site-pretenuring --expose-gc --heap-growing-percent=20
 // V8 semi-spaces (the young generation) capped at 8 MiB: measured at 32 calls in flight, resident memory
 // levels off near 220 MiB instead of 330 MiB with V8's default, at the same throughput. The old generation
 // capped at 1 GiB: with a limit of 1 GiB or less V8 grows the heap by smaller steps between full
@@ -10,9 +10,15 @@
 // in 10 of 30 of a bare grpc-js echo; never with a bare node:http2 server), most likely because V8 came to
 // allocate grpc-js's per-call objects straight into the old generation, where, dead, they kept each later
 // call's young objects alive (measured at 4 calls in flight on 100k polygons: p99 4.3-4.7 ms with it,
-// 3.2-4.0 without; +5-8 % QPS at 4 and at 32).
+// 3.2-4.0 without; +5-8 % QPS at 4 and at 32). With pretenuring on, the server still fell into that state in
+// one of two starts after each HTTP/2 session's stream map was replaced (src/rpc/http2-stream-tables.ts).
 // `gc()` exposed: the server runs one full collection right after each full load of its point index, whose
 // garbage an idle server otherwise kept (100k polygons: RSS 160-176 MiB before, 128-136 MiB after).
+// The old generation's next limit at 1.2 times what survived the last full collection (V8 picks up to 4
+// times on a small heap): at 32 in flight on 100k polygons, 5 interleaved pairs of 30-40 s, RSS 173.6-175.7
+// against 179.4-188.1 MiB, at the same QPS (13,222 against 13,230) and CPU per call (78 µs). It cost 6 % of
+// QPS while finished calls were still being promoted (full collections 4 a second instead of 0.7; see the
+// stream tables above).
 // To change any of these, run `node <flags> bin/search-server.js`.
 import module from 'node:module';
 

@@ -25,6 +25,7 @@ const execArgv = [
   '--max-old-space-size=1024',
   '--no-allocation-site-pretenuring',
   '--expose-gc',
+  '--heap-growing-percent=20',
 ];
 writeFileSync(
   seaConfig,

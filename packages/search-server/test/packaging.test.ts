@@ -26,7 +26,7 @@ function pack(dir: string, into: string): string {
 /**
  * Checks the V8 settings the server logged when it started serving: the bin's
  * shebang and the executable's execArgv both set
- * `--max-semi-space-size=8 --max-old-space-size=1024 --no-allocation-site-pretenuring --expose-gc`
+ * `--max-semi-space-size=8 --max-old-space-size=1024 --no-allocation-site-pretenuring --expose-gc --heap-growing-percent=20`
  * (a heap limit of 1,048 MiB with the young generation; V8's default here is several GiB), and that the
  * full collection after the point index's load ran (it needs `gc()` exposed).
  */
@@ -39,6 +39,7 @@ async function expectServerV8Settings(logs: readonly Record<string, unknown>[]):
       '--max-old-space-size=1024',
       '--no-allocation-site-pretenuring',
       '--expose-gc',
+      '--heap-growing-percent=20',
     ]),
   );
   const ready = await vi.waitFor(
