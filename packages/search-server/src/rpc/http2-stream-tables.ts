@@ -10,7 +10,11 @@ export interface Http2StreamMapsOptions {
 
 /** What {@link replaceHttp2StreamMaps} did so far; `stop` ends it for sessions opened later. */
 export interface Http2StreamMaps {
-  /** Sessions whose stream map was replaced by a stream table. */
+  /**
+   * Sessions whose stream map this call replaced by a stream table. With
+   * several in one process (servers in one test run), each session is
+   * replaced, and counted, by the first one that sees it.
+   */
   readonly replaced: number;
   /** Sessions left as they were, because their state did not look as expected. */
   readonly skipped: number;
