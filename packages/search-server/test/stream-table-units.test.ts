@@ -86,7 +86,9 @@ describe('replaceHttp2StreamMaps', () => {
   /** The session's stream map, found as the module finds it. */
   const streamsOf = (session: http2.Http2Session) => {
     const key = Object.getOwnPropertySymbols(session).find((s) => s.description === 'state') as symbol;
-    return (session as unknown as Record<symbol, { streams: { size: number } }>)[key].streams;
+    const state = (session as unknown as Record<symbol, { streams: { size: number } } | undefined>)[key];
+    if (!state) throw new Error('no session state');
+    return state.streams;
   };
 
   /** An HTTP/2 server that answers each stream after `delayMs`, and a way to open sessions to it. */
