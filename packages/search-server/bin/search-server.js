@@ -7,7 +7,7 @@
 // is about 40 MiB; one ImportThings message of 63 MB (max_message_bytes at its highest, 14 polygons of
 // 200,000 vertices) peaked at 596 MiB RSS and was answered. Allocation-site pretenuring off: with it, every
 // scavenge copied and promoted ~1 MB and took ~2 ms instead of 0.4 (in every one of 5 starts of this server,
-// in 10 of 30 of a bare grpc-js echo; never with a bare node:http2 server), most likely because V8 came to
+// in 10 of 30 of a bare grpc-js echo; at 4 in flight never with a bare node:http2 server), most likely because V8 came to
 // allocate grpc-js's per-call objects straight into the old generation, where, dead, they kept each later
 // call's young objects alive (measured at 4 calls in flight on 100k polygons: p99 4.3-4.7 ms with it,
 // 3.2-4.0 without; +5-8 % QPS at 4 and at 32). With pretenuring on, the server still fell into that state in
@@ -17,8 +17,8 @@
 // The old generation's next limit at 1.2 times what survived the last full collection (V8 picks up to 4
 // times on a small heap): at 32 in flight on 100k polygons, 5 interleaved pairs of 30-40 s, RSS 173.6-175.7
 // against 179.4-188.1 MiB, at the same QPS (13,222 against 13,230) and CPU per call (78 µs). It cost 6 % of
-// QPS while finished calls were still being promoted (full collections 4 a second instead of 0.7; see the
-// stream tables above).
+// QPS while finished calls were still being promoted (full collections 4 a second instead of 0.7), before
+// the server replaced each HTTP/2 session's stream map.
 // To change any of these, run `node <flags> bin/search-server.js`.
 import module from 'node:module';
 
