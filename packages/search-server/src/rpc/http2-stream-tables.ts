@@ -32,8 +32,12 @@ const streamCreated = 'http2.server.stream.created';
 interface StreamMap {
   readonly size: number;
   get(id: number): unknown;
+  set(id: number, value: unknown): unknown;
+  delete(id: number): boolean;
   forEach(each: (value: unknown, id: number) => void): void;
 }
+
+const streamMapMethods = ['get', 'set', 'delete', 'forEach'] as const;
 
 const isStreamMap = (value: unknown): value is StreamMap => {
   const map = value as Partial<Record<keyof StreamMap, unknown>> | null;
@@ -41,10 +45,7 @@ const isStreamMap = (value: unknown): value is StreamMap => {
     typeof map === 'object' &&
     map !== null &&
     typeof map.size === 'number' &&
-    typeof map.get === 'function' &&
-    typeof map.forEach === 'function' &&
-    typeof (map as { set?: unknown }).set === 'function' &&
-    typeof (map as { delete?: unknown }).delete === 'function'
+    streamMapMethods.every((method) => typeof map[method] === 'function')
   );
 };
 
