@@ -17,6 +17,7 @@ import { modeSummary, modes } from './lib/modes.mjs';
 import { createPostgresCluster } from './lib/postgres-cluster.mjs';
 import { createProcessGroup } from './lib/processes.mjs';
 import { collectVersions, runNotes } from './lib/run-facts.mjs';
+import { benchScale } from './lib/scale.mjs';
 import { assertServerBuilt, newerThanBuild } from './lib/search-server.mjs';
 import { startStatsdSink } from './lib/statsd-sink.mjs';
 import { benchDataset, prepareDataset } from './lib/suite-dataset.mjs';
@@ -134,6 +135,7 @@ async function main() {
     const benched = [];
     for (const name of mode.datasets) benched.push(await benchDataset(ctx, name));
     const first = benched[0];
+    await benchScale(ctx, benched);
     await benchEcho(ctx, first.files.searchPoint);
     await benchTelemetryVariants(ctx, first.dataset, first.files.searchPoint);
     await benchMemorySoak(ctx, first.dataset, first.files.searchPoint);
@@ -155,7 +157,7 @@ async function main() {
     versions: await collectVersions({ cluster, processes, repoRoot, ghz: ctx.ghz, cacheDir }),
     cacheDir,
     gate,
-    notes: runNotes({ statsdAddress: statsd.address, stale }),
+    notes: runNotes({ statsdAddress: statsd.address, stale, maxConnections: mode.maxConnections }),
     ...Object.fromEntries(
       ['rows', 'commands', 'datasets', 'variants', 'imports', 'coldStarts', 'memory', 'plans', 'sql'].map(
         (k) => [k, ctx[k]],
@@ -163,6 +165,7 @@ async function main() {
     ),
     pgliteFirstStartS: ctx.pgliteFirstStartS,
     memorySoak: ctx.memorySoak,
+    scale: ctx.scale,
   };
   const partial = ['datasets', 'duration', 'memory-requests', 'only'].some(option) ? '-partial' : '';
   const base = `${results.startedAt.slice(0, 10)}-${modeName}${partial}`;

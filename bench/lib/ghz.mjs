@@ -46,12 +46,12 @@ export async function buildProtoset({ repoRoot, processes, out }) {
 /**
  * The ghz arguments of one closed-loop (or, with `rps`, fixed-rate) run:
  * requests taken round-robin from the JSON array in `dataFile`, for
- * `durationS` seconds, on one HTTP/2 connection. Calls still in flight when
+ * `durationS` seconds, over `conns` HTTP/2 connections. Calls still in flight when
  * the time is up are left out of the tally. (ghz 0.120 ignores `-n` when a
  * duration is given, so the bound is the duration, and `runGhz`'s hard
  * timeout behind it.)
  */
-export function ghzArgs({ protoset, method, dataFile, address, concurrency, durationS, rps }) {
+export function ghzArgs({ protoset, method, dataFile, address, concurrency, conns = 1, durationS, rps }) {
   return [
     '--insecure',
     '--protoset',
@@ -69,7 +69,7 @@ export function ghzArgs({ protoset, method, dataFile, address, concurrency, dura
     '-t',
     '10s',
     '--connections',
-    '1',
+    String(conns),
     ...(rps ? ['--rps', String(rps)] : []),
     '-O',
     'json',

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { loadgenArgs, runLoadgen } from './loadgen.mjs';
 import { processMemory } from './machine.mjs';
+import { connectionsFor } from './modes.mjs';
 import { startSearchServer } from './search-server.mjs';
 
 /**
@@ -139,6 +140,7 @@ export async function benchMemorySoak(ctx, dataset, requests) {
         requestFile: requests.b64,
         address: server.address,
         concurrency,
+        conns: connectionsFor(ctx.mode, concurrency),
         durationS,
       });
       let result;

@@ -142,6 +142,7 @@ export function markdownReport(r) {
         'scenario',
         'data set',
         'in flight',
+        'connections',
         'QPS',
         'p50 ms',
         'p99 ms',
@@ -157,6 +158,8 @@ export function markdownReport(r) {
         row.rps ? `${row.scenario} at ${num(row.rps)}/s` : row.scenario,
         row.dataset,
         String(row.concurrency),
+        // pgbench opens one connection per client
+        String(row.conns ?? (row.kind === 'pgbench' ? row.concurrency : '—')),
         num(row.qps),
         ms(row.p50),
         ms(row.p99),
@@ -173,6 +176,34 @@ export function markdownReport(r) {
   out.push('');
   out.push(`![QPS per scenario](${r.chartFile})`);
   out.push('');
+  if (r.scale) {
+    const base = (c) => r.scale.rows.find((x) => x.dataset === 'grid-100k' && x.concurrency === c)?.qps;
+    out.push('## Data sets side by side');
+    out.push('');
+    out.push(
+      `Search by point with one server per data set, all running at once, in ${r.scale.rounds} interleaved rounds of ${r.scale.durationS} s (after ${r.scale.warmupS} s of warm-up each), the order of the data sets rotated every round, so that all see the same moments of the machine. The scale targets are judged on these medians.`,
+      '',
+    );
+    out.push(
+      table(
+        ['data set', 'in flight', 'median QPS', 'QPS of each round', 'change from grid-100k'],
+        r.scale.rows.map((x) => {
+          const b = base(x.concurrency);
+          const change = b ? x.qps / b - 1 : Number.NaN;
+          return [
+            x.dataset,
+            String(x.concurrency),
+            num(x.qps),
+            x.rounds.map((q) => num(q)).join(', '),
+            Number.isFinite(change) && x.dataset !== 'grid-100k'
+              ? `${change >= 0 ? '+' : ''}${(change * 100).toFixed(0)} %`
+              : '—',
+          ];
+        }),
+      ),
+    );
+    out.push('');
+  }
   out.push('## Logging and metrics');
   out.push('');
   if (r.variants.some((v) => v.rounds?.length > 1))

@@ -35,7 +35,7 @@ export async function collectVersions({ cluster, processes, repoRoot, ghz, cache
 }
 
 /** What a reader needs to know to read the numbers right; `stale` lists sources newer than the build. */
-export function runNotes({ statsdAddress, stale }) {
+export function runNotes({ statsdAddress, stale, maxConnections }) {
   return [
     ...(stale.length > 0
       ? [
@@ -45,7 +45,7 @@ export function runNotes({ statsdAddress, stale }) {
     'Search by point: the server answers from its in-memory point index (the default `point_index=true`: every footprint\'s pieces in a packed R-tree, kept in step with the database through `thing_changes`); the bench waits until the index has loaded before measuring. "Search by point, point index off" is a second server that runs search-core\'s statement through Kysely and pg instead (named prepared statements, pool of 10 connections: the default `database_pool_size`), as name searches and full views always do. pgbench runs that statement with `-M prepared` and one connection per client, so at 32 in flight pgbench has 32 connections and the server 10.',
     'Two pgbench baselines: the same statement as the server (point and LIMIT bound), and the same with `LIMIT 51` written inline. After five executions of a prepared statement PostgreSQL may switch to a generic plan; the query-plans table shows what that costs for the bound statement.',
     'The load generator is loadgen (bench/loadgen: Go, grpc-go, requests serialized once, sent round-robin from a file of points, most inside a polygon, some anywhere in the extent); pgbench draws points uniformly in the extent with `\\set`. "points covered" in the data-set table gives each side\'s hit rate. The "client CPU" column is the CPU the generator itself used per call: ghz, the usual tool, spends several times more, which on two CPUs is taken from the server; its cross-check rows show the difference.',
-    "loadgen, pgbench, PostgreSQL and the server share the same CPUs; loadgen uses one HTTP/2 connection; calls in flight when a run's time is up are not counted.",
+    `loadgen, pgbench, PostgreSQL and the server share the same CPUs; loadgen and ghz spread the calls in flight over up to ${maxConnections} HTTP/2 connections (one per call in flight up to that), as several clients would; calls in flight when a run's time is up are not counted.`,
     "The fixed-rate row runs loadgen `-rps` at 80 % of the best closed-loop Search-by-point QPS of that data set; its latencies are measured from each call's scheduled start (no coordinated omission).",
     'Search by name replays the first pages and pre-fetched page tokens of each query (tokens are stateless keyset cursors).',
     `Servers run with GEOSEARCH_LOG_LEVEL=warn and GEOSEARCH_METRICS=false except in the logging-and-metrics table and the memory soak (info, on), whose StatsD packets go to a UDP socket of the bench (${statsdAddress}), not to a StatsD daemon.`,

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { ghzArgs, runGhz } from './ghz.mjs';
 import { loadgenArgs, runLoadgen } from './loadgen.mjs';
 import { load1 } from './machine.mjs';
+import { connectionsFor } from './modes.mjs';
 import { pgbenchArgs, pgbenchVariants, runPgbench } from './pgbench.mjs';
 
 /**
@@ -54,12 +55,13 @@ export async function loadScenario(
 ) {
   const { mode } = ctx;
   const driver = loadTools[tool];
-  const base = { protoset: ctx.protoset, method, requests, address, concurrency, rps };
+  const conns = connectionsFor(mode, concurrency);
+  const base = { protoset: ctx.protoset, method, requests, address, concurrency, conns, rps };
   const timeoutMs = (mode.durationS + 60) * 1000;
   const warm = await driver.run(ctx, driver.args({ ...base, durationS: mode.warmupS }), timeoutMs);
   const args = driver.args({ ...base, durationS: mode.durationS });
   const result = await driver.run(ctx, args, timeoutMs);
-  const measured = row({ kind, scenario, dataset, concurrency, rps, tool }, result);
+  const measured = row({ kind, scenario, dataset, concurrency, conns, rps, tool }, result);
   measured.served = warm.requests + result.requests;
   ctx.record(measured, [driver.command(ctx), ...args]);
   return measured;
