@@ -5,13 +5,35 @@ import { GeoSearchError } from './errors.js';
 import * as initial from './migrations/0001-initial.js';
 import * as thingParts from './migrations/0002-thing-parts.js';
 import * as thingChanges from './migrations/0003-thing-changes.js';
+import * as nameTrigramGist from './migrations/0004-name-trigram-gist.js';
+
+/**
+ * `migration` with the statement timeout lifted for its own transaction
+ * (`SET LOCAL`, so the pooled connection keeps its timeout afterwards).
+ * Servers set a per-statement timeout for calls (`statement_timeout_ms`),
+ * and a migration may take much longer on a large table: building
+ * 0004's index on 1M names took about 11 s, and failed the server's start
+ * with the 5 s default. Outside a transaction `SET LOCAL` has no effect.
+ */
+export function withoutStatementTimeout(migration: Migration): Migration {
+  const lifted =
+    (step: (db: Kysely<unknown>) => Promise<void>) =>
+    async (db: Kysely<unknown>): Promise<void> => {
+      await sql`SET LOCAL statement_timeout = 0`.execute(db);
+      await step(db);
+    };
+  return { up: lifted(migration.up), ...(migration.down ? { down: lifted(migration.down) } : {}) };
+}
 
 /** The migrations, in order. Names sort in the order they apply. */
-const migrations: Record<string, Migration> = {
-  '0001_initial': initial,
-  '0002_thing_parts': thingParts,
-  '0003_thing_changes': thingChanges,
-};
+const migrations: Record<string, Migration> = Object.fromEntries(
+  Object.entries({
+    '0001_initial': initial,
+    '0002_thing_parts': thingParts,
+    '0003_thing_changes': thingChanges,
+    '0004_name_trigram_gist': nameTrigramGist,
+  }).map(([name, migration]) => [name, withoutStatementTimeout(migration)]),
+);
 
 /** The newest schema version this build of core knows. */
 export const latestSchemaVersion = Object.keys(migrations).sort().at(-1) ?? '';

@@ -2,12 +2,18 @@ import { type Kysely, sql } from 'kysely';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Database } from '../src/database.js';
 import { GeoSearchError } from '../src/errors.js';
-import { latestSchemaVersion, migrateDown, migrateToLatest, schemaVersion } from '../src/migrate.js';
+import {
+  latestSchemaVersion,
+  migrateDown,
+  migrateToLatest,
+  schemaVersion,
+  withoutStatementTimeout,
+} from '../src/migrate.js';
 import { createSearchCore } from '../src/search-core.js';
 import { backends, openTestDatabase, type TestDatabase } from './backends.js';
 import { square } from './fixtures.js';
 
-const names = ['0001_initial', '0002_thing_parts', '0003_thing_changes'];
+const names = ['0001_initial', '0002_thing_parts', '0003_thing_changes', '0004_name_trigram_gist'];
 
 async function tableExists(db: Kysely<Database>, table: string): Promise<boolean> {
   const result = await sql<{ found: boolean }>`SELECT to_regclass(${table}) IS NOT NULL AS found`.execute(db);
@@ -51,6 +57,13 @@ describe.each(backends)('migrations on %s', (backend) => {
     }
     expect(await migrateToLatest(db)).toEqual({ applied: [], schemaVersion: latestSchemaVersion });
 
+    expect(await tableExists(db, 'things_name_trgm_gist')).toBe(true);
+    expect(await migrateDown(db)).toEqual({
+      applied: [{ name: '0004_name_trigram_gist', direction: 'Down' }],
+      schemaVersion: '0003_thing_changes',
+    });
+    expect(await tableExists(db, 'things_name_trgm_gist')).toBe(false);
+    expect(await tableExists(db, 'things_name_trgm')).toBe(true);
     expect(await migrateDown(db)).toEqual({
       applied: [{ name: '0003_thing_changes', direction: 'Down' }],
       schemaVersion: '0002_thing_parts',
@@ -80,12 +93,40 @@ describe.each(backends)('migrations on %s', (backend) => {
     expect(page.hits.map((h) => h.thing.externalId)).toEqual(['sq']);
   });
 
+  it("runs each migration step without the connection's statement timeout, and leaves it in place after", async () => {
+    const seen: string[] = [];
+    const show = async <T>(on: Kysely<T>) =>
+      (await sql<{ statement_timeout: string }>`SHOW statement_timeout`.execute(on)).rows[0]
+        ?.statement_timeout ?? '';
+    const step = withoutStatementTimeout({
+      up: async (trx) => {
+        seen.push(`up ${await show(trx)}`);
+      },
+      down: async (trx) => {
+        seen.push(`down ${await show(trx)}`);
+      },
+    });
+    await db.connection().execute(async (conn) => {
+      await sql`SET statement_timeout = 1234`.execute(conn);
+      try {
+        await conn.transaction().execute(async (trx) => {
+          await step.up(trx);
+          await step.down?.(trx);
+        });
+        seen.push(`after ${await show(conn)}`);
+      } finally {
+        await sql`RESET statement_timeout`.execute(conn);
+      }
+    });
+    expect(seen).toEqual(['up 0', 'down 0', 'after 1234ms']);
+  });
+
   it('keeps things across a down and up of thing_parts, and rebuilds their parts', async () => {
     await migrateToLatest(db);
     const core = await createSearchCore({ db });
     await core.importThings([square('a', 'A', 0, 0), square('b', 'B', 5, 5)]);
-    await migrateDown(db);
-    await migrateDown(db);
+    // Down every migration after 0001_initial (so thing_parts among them).
+    for (const _ of names.slice(1)) await migrateDown(db);
     expect(await schemaVersion(db)).toBe('0001_initial');
 
     await migrateToLatest(db);
