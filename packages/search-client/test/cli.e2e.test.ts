@@ -166,7 +166,7 @@ describe.each(e2eBackends)('geosearch CLI against the server binary on %s', (bac
 
   it('reports the server in monitor', async () => {
     const parsed = JSON.parse((await runCli(['monitor', '--json'], env)).stdout);
-    expect(parsed).toMatchObject({ databaseBackend: backend, schemaVersion: '0004_name_trigram_gist' });
+    expect(parsed).toMatchObject({ databaseBackend: backend, schemaVersion: '0005_name_lower_gin' });
     const table = await runCli(['monitor', '--target', server.address], {});
     expect(table.stdout).toMatch(/^database\s+/m);
   });

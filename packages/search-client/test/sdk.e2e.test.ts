@@ -112,7 +112,7 @@ describe.each(e2eBackends)('SDK against the server binary on %s', (backend) => {
 
   it('reports the instance in monitor', async () => {
     const status = await client.monitor();
-    expect(status).toMatchObject({ databaseBackend: backend, schemaVersion: '0004_name_trigram_gist' });
+    expect(status).toMatchObject({ databaseBackend: backend, schemaVersion: '0005_name_lower_gin' });
     expect(status.nThings).toBeGreaterThan(200);
     expect(status.instanceId).not.toBe('');
   });

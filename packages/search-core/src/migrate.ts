@@ -6,6 +6,7 @@ import * as initial from './migrations/0001-initial.js';
 import * as thingParts from './migrations/0002-thing-parts.js';
 import * as thingChanges from './migrations/0003-thing-changes.js';
 import * as nameTrigramGist from './migrations/0004-name-trigram-gist.js';
+import * as nameLowerGin from './migrations/0005-name-lower-gin.js';
 
 /**
  * `migration` with the statement timeout lifted for its own transaction
@@ -32,6 +33,7 @@ const migrations: Record<string, Migration> = Object.fromEntries(
     '0002_thing_parts': thingParts,
     '0003_thing_changes': thingChanges,
     '0004_name_trigram_gist': nameTrigramGist,
+    '0005_name_lower_gin': nameLowerGin,
   }).map(([name, migration]) => [name, withoutStatementTimeout(migration)]),
 );
 

@@ -13,7 +13,13 @@ import { createSearchCore } from '../src/search-core.js';
 import { backends, openTestDatabase, type TestDatabase } from './backends.js';
 import { square } from './fixtures.js';
 
-const names = ['0001_initial', '0002_thing_parts', '0003_thing_changes', '0004_name_trigram_gist'];
+const names = [
+  '0001_initial',
+  '0002_thing_parts',
+  '0003_thing_changes',
+  '0004_name_trigram_gist',
+  '0005_name_lower_gin',
+];
 
 async function tableExists(db: Kysely<Database>, table: string): Promise<boolean> {
   const result = await sql<{ found: boolean }>`SELECT to_regclass(${table}) IS NOT NULL AS found`.execute(db);
@@ -57,6 +63,13 @@ describe.each(backends)('migrations on %s', (backend) => {
     }
     expect(await migrateToLatest(db)).toEqual({ applied: [], schemaVersion: latestSchemaVersion });
 
+    expect(await tableExists(db, 'things_name_lower_trgm')).toBe(true);
+    expect(await tableExists(db, 'things_name_trgm')).toBe(false);
+    expect(await migrateDown(db)).toEqual({
+      applied: [{ name: '0005_name_lower_gin', direction: 'Down' }],
+      schemaVersion: '0004_name_trigram_gist',
+    });
+    expect(await tableExists(db, 'things_name_lower_trgm')).toBe(false);
     expect(await tableExists(db, 'things_name_trgm_gist')).toBe(true);
     expect(await migrateDown(db)).toEqual({
       applied: [{ name: '0004_name_trigram_gist', direction: 'Down' }],

@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GeoSearchError } from '../src/errors.js';
 import { createSearchCore, type SearchCore } from '../src/search-core.js';
@@ -35,6 +36,38 @@ describe.each(backends)('search on %s', (backend) => {
     expect(exact.hits[0]?.thing.name).toBe('Germany');
     const fuzzy = await core.search({ query: 'Germny' });
     expect(fuzzy.hits.map((h) => h.thing.name)).toContain('Germany');
+  });
+
+  it('tests substrings with lower(name) LIKE lower(pattern), which agrees with ILIKE on accents and special cases', async () => {
+    // Name search writes its substring test this way so that it uses the GIN index on lower(name) (migration 0005).
+    const names = [
+      'ÉCOLE Öffentlich',
+      'Straße',
+      'İstanbul',
+      'ΣΟΦΊΑ',
+      'Ǆemal',
+      'café_50%',
+      'Ａｂｃ',
+      'résumé',
+    ];
+    const patterns = [
+      '%école%',
+      '%STRASSE%',
+      '%straße%',
+      '%istanbul%',
+      '%i̇stanbul%',
+      '%σοφία%',
+      '%ǆ%',
+      '%\\_50\\%%',
+      '%ａｂ%',
+      '%RÉSUMÉ%',
+    ];
+    const { rows } = await sql<{ name: string; pattern: string; ilike: boolean; lowered: boolean }>`
+      SELECT n AS name, p AS pattern, n ILIKE p AS ilike, lower(n) LIKE lower(p) AS lowered
+      FROM unnest(${names}::text[]) n, unnest(${patterns}::text[]) p`.execute(database.db);
+    expect(rows).toHaveLength(names.length * patterns.length);
+    expect(rows.filter((r) => r.ilike !== r.lowered)).toEqual([]);
+    expect(rows.filter((r) => r.ilike).length).toBeGreaterThan(5);
   });
 
   it('rejects a search with neither point nor query', async () => {

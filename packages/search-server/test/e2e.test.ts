@@ -99,7 +99,7 @@ describe.each(e2eBackends)('search-server binary on %s', (backend) => {
   it('reports itself in Monitor', async () => {
     const monitor = await client.monitor({});
     expect(monitor.nThings).toBeGreaterThan(200);
-    expect(monitor.schemaVersion).toBe('0004_name_trigram_gist');
+    expect(monitor.schemaVersion).toBe('0005_name_lower_gin');
     expect(monitor.databaseBackend).toBe(backend);
     expect(monitor.uptimeSeconds).toBeGreaterThan(0);
   });

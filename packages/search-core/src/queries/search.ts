@@ -175,7 +175,9 @@ function searchQuery(ctx: CoreContext, shape: SearchShape, a: SearchArgs) {
   let q = things.select(thingColumns).$if(shape.full, (qb) => qb.select(thingGeometry));
   const score = shape.ranked ? sql<number>`similarity(t.name, ${a.query})` : sql<number>`1::real`;
   if (shape.ranked) {
-    q = q.where(sql<boolean>`(t.name ILIKE ${a.pattern} OR t.name % ${a.query})`);
+    // `lower(name) LIKE lower(pattern)` is ILIKE in a UTF-8 database, written so that it matches the GIN
+    // index on lower(name) (migration 0005) while `%` takes the GiST index on name (0004).
+    q = q.where(sql<boolean>`(lower(t.name) LIKE lower(${a.pattern}) OR t.name % ${a.query})`);
     if (shape.after) {
       q = q.where(
         sql<boolean>`(${score} < ${a.afterScore}::real OR (${score} = ${a.afterScore}::real AND t.id > ${a.afterId}))`,
