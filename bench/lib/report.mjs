@@ -186,7 +186,7 @@ export function markdownReport(r) {
     );
     out.push(
       table(
-        ['data set', 'in flight', 'median QPS', 'QPS of each round', 'change from grid-100k'],
+        ['data set', 'in flight', 'median QPS', 'QPS of each round', 'failed calls', 'change from grid-100k'],
         r.scale.rows.map((x) => {
           const b = base(x.concurrency);
           const change = b ? x.qps / b - 1 : Number.NaN;
@@ -195,6 +195,7 @@ export function markdownReport(r) {
             String(x.concurrency),
             num(x.qps),
             x.rounds.map((q) => num(q)).join(', '),
+            num(x.errors ?? 0),
             Number.isFinite(change) && x.dataset !== 'grid-100k'
               ? `${change >= 0 ? '+' : ''}${(change * 100).toFixed(0)} %`
               : '—',

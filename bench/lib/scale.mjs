@@ -15,8 +15,9 @@ import { median } from './stats.mjs';
  * moved by up to 30 % between such moments (2026-12-06: the 10k grid at 32
  * in flight 7,799 QPS early in the run, 11,311-12,173 in later interleaved
  * pairs against 10,377-12,693 on the 100k grid); here every data set sees
- * the same moments. Sets `ctx.scale` (medians and each round's QPS per data
- * set and concurrency); does nothing with fewer than two data sets.
+ * the same moments. Sets `ctx.scale` (medians, each round's QPS and the
+ * failed calls per data set and concurrency); does nothing with fewer than
+ * two data sets.
  */
 export async function benchScale(ctx, benched) {
   const { mode } = ctx;
@@ -55,9 +56,14 @@ export async function benchScale(ctx, benched) {
             args,
             timeoutMs: (durationS + warmupS + 60) * 1000,
           });
-          if (result.errors > 0)
-            throw new Error(`scale round ${round + 1}, ${dataset}: ${result.errors} failed calls`);
-          measured.push({ dataset, concurrency, round, qps: result.qps, load: load1() });
+          measured.push({
+            dataset,
+            concurrency,
+            round,
+            qps: result.qps,
+            errors: result.errors,
+            load: load1(),
+          });
         }
       }
       ctx.log(`scale round ${round + 1} of ${rounds} done`);
@@ -69,11 +75,12 @@ export async function benchScale(ctx, benched) {
       warmupS,
       rows: running.flatMap(({ dataset }) =>
         mode.pointConcurrency.map((concurrency) => {
-          const qps = measured
+          const runs = measured
             .filter((m) => m.dataset === dataset && m.concurrency === concurrency)
-            .sort((a, b) => a.round - b.round)
-            .map((m) => m.qps);
-          return { dataset, concurrency, qps: median(qps), rounds: qps };
+            .sort((a, b) => a.round - b.round);
+          const qps = runs.map((m) => m.qps);
+          const errors = runs.reduce((sum, m) => sum + m.errors, 0);
+          return { dataset, concurrency, qps: median(qps), rounds: qps, errors };
         }),
       ),
     };
@@ -81,7 +88,3 @@ export async function benchScale(ctx, benched) {
     for (const { server } of running) await server.stop();
   }
 }
-
-/** The median QPS of Search by point on `dataset` at `concurrency` in the scale rounds, if they ran. */
-export const scaleQps = (scale, dataset, concurrency) =>
-  scale?.rows.find((r) => r.dataset === dataset && r.concurrency === concurrency)?.qps;
