@@ -1,6 +1,5 @@
 import { join } from 'node:path';
 import { loadgenArgs, runLoadgen } from './loadgen.mjs';
-import { load1 } from './machine.mjs';
 import { connectionsFor } from './modes.mjs';
 import { startSearchServer } from './search-server.mjs';
 import { median } from './stats.mjs';
@@ -56,14 +55,7 @@ export async function benchScale(ctx, benched) {
             args,
             timeoutMs: (durationS + warmupS + 60) * 1000,
           });
-          measured.push({
-            dataset,
-            concurrency,
-            round,
-            qps: result.qps,
-            errors: result.errors,
-            load: load1(),
-          });
+          measured.push({ dataset, concurrency, qps: result.qps, errors: result.errors });
         }
       }
       ctx.log(`scale round ${round + 1} of ${rounds} done`);
@@ -75,9 +67,8 @@ export async function benchScale(ctx, benched) {
       warmupS,
       rows: running.flatMap(({ dataset }) =>
         mode.pointConcurrency.map((concurrency) => {
-          const runs = measured
-            .filter((m) => m.dataset === dataset && m.concurrency === concurrency)
-            .sort((a, b) => a.round - b.round);
+          // In round order: `measured` is filled round by round.
+          const runs = measured.filter((m) => m.dataset === dataset && m.concurrency === concurrency);
           const qps = runs.map((m) => m.qps);
           const errors = runs.reduce((sum, m) => sum + m.errors, 0);
           return { dataset, concurrency, qps: median(qps), rounds: qps, errors };
