@@ -291,6 +291,8 @@ export async function startSearchServer(
       heapLimitMiB: Math.round(getHeapStatistics().heap_size_limit / 2 ** 20),
       // The Node and V8 options it runs with (the bin's shebang, the executable's execArgv, or the caller's).
       nodeOptions: process.execArgv,
+      // glibc's malloc arenas (the bin sets 1); absent when the environment does not set it.
+      mallocArenaMax: process.env.MALLOC_ARENA_MAX,
     },
     'serving',
   );

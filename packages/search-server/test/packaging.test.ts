@@ -98,6 +98,8 @@ describe('packaging', () => {
     });
     expect(await searchBerlin(server.address)).toEqual(['Germany']);
     await expectServerV8Settings(server.logs);
+    // The bin's shebang also keeps glibc's malloc to one arena (see bin/search-server.js).
+    expect(server.logs.find((record) => record.msg === 'serving')?.mallocArenaMax).toBe('1');
     expect(await server.stop()).toBe(0);
   }, 300_000);
 
