@@ -15,7 +15,7 @@ import { type PolygonRings, polygonsFromWkb } from './wkb.js';
 export interface PointIndexOptions {
   /**
    * Most memory the index may hold, in bytes, by its own estimate (about 16
-   * bytes a vertex plus 300 a thing with short names); with more data it
+   * bytes a vertex plus 250 a thing with short names); with more data it
    * stays off and point searches go to the database. Default 1 GiB.
    */
   readonly maxBytes?: number;

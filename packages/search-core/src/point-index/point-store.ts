@@ -1,5 +1,6 @@
 import Flatbush from 'flatbush';
 import type { Thing } from '../thing.js';
+import { createIdTable } from './id-table.js';
 import { locateInPolygon } from './point-in-polygon.js';
 import type { PolygonRings } from './wkb.js';
 
@@ -50,11 +51,11 @@ const MAX_UNINDEXED = 512;
 const NUMBERS_PER_SLOT = 7; // min lng, min lat, max lng, max lat, version, created, updated
 /**
  * Bytes per piece (owner, box, first bound, ring count, a bound, its tree
- * entry) and per thing (id, numbers, piece range, slot map entry, string
- * offsets); the strings' UTF-8 bytes are added.
+ * entry) and per thing (id, numbers, piece range, id table entry at half
+ * load, string offsets); the strings' UTF-8 bytes are added.
  */
 const PIECE_BYTES = 4 + 32 + 4 + 4 + 8 + 40;
-const THING_BYTES = 8 + NUMBERS_PER_SLOT * 8 + 8 + 40 + 16;
+const THING_BYTES = 8 + NUMBERS_PER_SLOT * 8 + 8 + 8 + 16;
 
 type TypedArray = Float64Array | Int32Array | Uint32Array;
 
@@ -106,10 +107,11 @@ export function createPointStore(capacity?: PointStoreCapacity): PointStore {
   const things = capacity?.things ?? 0;
   const piecesAhead = capacity?.pieces ?? 0;
   // Things, by slot.
-  const slotOfId = new Map<number, number>();
   const freeSlots: number[] = [];
   let slotCount = 0;
+  // Ids by slot (-1: a free slot), and slots by id.
   let thingIds = new Float64Array(things);
+  const slotOfId = createIdTable((slot) => thingIds[slot] as number, things);
   let thingNumbers = new Float64Array(things * NUMBERS_PER_SLOT);
   let firstPiece = new Int32Array(things);
   let pieceCounts = new Int32Array(things);
@@ -295,7 +297,8 @@ export function createPointStore(capacity?: PointStoreCapacity): PointStore {
   function compactText(room = 0): void {
     const next = Buffer.alloc(textEnd - deadText + room);
     let end = 0;
-    for (const slot of slotOfId.values()) {
+    for (let slot = 0; slot < slotCount; slot++) {
+      if ((thingIds[slot] as number) < 0) continue;
       const t = slot * 4;
       const start = textBounds[t] as number;
       const shift = end - start;
@@ -316,6 +319,7 @@ export function createPointStore(capacity?: PointStoreCapacity): PointStore {
     deadText += (textBounds[t + 3] as number) - (textBounds[t] as number);
     textBounds.fill(0, t, t + 4);
     slotOfId.delete(id);
+    thingIds[slot] = -1;
     freeSlots.push(slot);
   }
 
@@ -327,8 +331,8 @@ export function createPointStore(capacity?: PointStoreCapacity): PointStore {
       thingNumbers = ensure(thingNumbers, slotCount * NUMBERS_PER_SLOT);
       firstPiece = ensure(firstPiece, slotCount);
       pieceCounts = ensure(pieceCounts, slotCount);
-      slotOfId.set(record.id, slot);
       thingIds[slot] = record.id;
+      slotOfId.add(record.id, slot);
       textBounds = ensure(textBounds, slotCount * 4);
       putText(slot, record.externalId, record.name, record.propertiesJson);
       thingNumbers.set(
