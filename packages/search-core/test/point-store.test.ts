@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { createPointStore, type StoredThing } from '../src/point-index/point-store.js';
+import {
+  createPointStore,
+  float32AtLeast,
+  float32AtMost,
+  type StoredThing,
+} from '../src/point-index/point-store.js';
 
 /** Thing `id`: a square of side `size` at (lng, lat), in one piece, or two when `split`. */
 function squareThing(id: number, lng: number, lat: number, size: number, split = false): StoredThing {
@@ -113,5 +118,48 @@ describe('point store', () => {
     expect(store.get(5)).toBeUndefined();
     expect(store.covering(10.5, 20.5)).toEqual([]);
     expect(store.vertices).toBe(0);
+  });
+
+  it('finds points on the edges of pieces in its tree, whose float32 boxes are rounded outwards', () => {
+    // Coordinates that float32 cannot hold (0.1 and its multiples): rounded to nearest, about half of
+    // the boxes would shrink past their own edges, and points on those edges would be missed.
+    const store = createPointStore();
+    const size = 0.1;
+    const corners: [number, number, number][] = [];
+    for (let i = 0; i < 700; i++) {
+      const lng = -179.9 + (i % 35) * 0.3 + 1e-9 * i;
+      const lat = -60.7 + Math.floor(i / 35) * 0.3;
+      store.put(squareThing(i + 1, lng, lat, size));
+      corners.push([i + 1, lng, lat]);
+    }
+    store.settle(); // over 512 new pieces: the tree is built
+    for (const [id, lng, lat] of corners) {
+      expect(store.covering(lng, lat)).toEqual([id]);
+      expect(store.covering(lng + size, lat + size)).toEqual([id]);
+      expect(store.covering(lng + size / 2, lat)).toEqual([id]);
+      expect(store.covering(lng - 1e-12, lat)).toEqual([]);
+    }
+  });
+
+  it('rounds a box outwards to float32 by at most one float32 step', () => {
+    const next = random(3);
+    const samples = [0, -0, 0.1, -0.1, 1e-300, -1e-300, 179.99999999999997, -180, 2 ** -149, 3.5e38, -3.5e38];
+    for (let i = 0; i < 2000; i++) samples.push((next() - 0.5) * 10 ** Math.floor(next() * 12 - 6));
+    for (const x of samples) {
+      const low = float32AtMost(x);
+      const high = float32AtLeast(x);
+      expect(Math.fround(low)).toBe(low);
+      expect(Math.fround(high)).toBe(high);
+      expect(low).toBeLessThanOrEqual(x);
+      expect(high).toBeGreaterThanOrEqual(x);
+      // Exact when float32 holds x; otherwise the two neighbours of x among float32 values.
+      if (Math.fround(x) === x) {
+        expect([low, high]).toEqual([x, x]);
+      } else {
+        // Neighbours: no float32 lies between them (their midpoint rounds to one of them).
+        expect(low).toBeLessThan(high);
+        expect([low, high]).toContain(Math.fround((low + high) / 2));
+      }
+    }
   });
 });
