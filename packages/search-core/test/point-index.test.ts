@@ -101,7 +101,14 @@ describe.each(backends)('point index on %s', (backend) => {
     const found = await Promise.all(
       points.map(async (point) => (await core.search({ point, pageSize: 1000 })).hits.map((h) => h.thing.id)),
     );
-    expect(events.filter((name) => name === 'search.point_index')).toHaveLength(points.length); // all from memory
+    // From memory, but for points within a few units of the stored coordinates of an edge (µm to mm here),
+    // which the index leaves to the database: only the points placed on boundaries can be that close (all
+    // but the first 4,400, which are random).
+    const fromMemory = events.filter((name) => name === 'search.point_index').length;
+    const fromDatabase = events.filter((name) => name === 'search.point').length;
+    expect(fromMemory + fromDatabase).toBe(points.length);
+    expect(fromDatabase).toBeGreaterThan(0);
+    expect(fromDatabase).toBeLessThanOrEqual(points.length - 4400);
     const mismatches = points
       .map((point, i) => ({ point, expected: expected[i], found: found[i] }))
       .filter((m) => JSON.stringify(m.expected) !== JSON.stringify(m.found));

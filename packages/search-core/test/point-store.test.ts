@@ -1,10 +1,19 @@
 import { describe, expect, it } from 'vitest';
+import { locateInPolygon } from '../src/point-index/point-in-polygon.js';
 import {
   createPointStore,
   float32AtLeast,
   float32AtMost,
   type StoredThing,
 } from '../src/point-index/point-store.js';
+import type { PolygonRings } from '../src/point-index/wkb.js';
+
+/** Where each ring of `rings` starts when laid end to end, and where the last ends. */
+function ringBounds(rings: PolygonRings): number[] {
+  const bounds = [0];
+  for (const ring of rings) bounds.push((bounds.at(-1) as number) + ring.length);
+  return bounds;
+}
 
 /** Thing `id`: a square of side `size` at (lng, lat), in one piece, or two when `split`. */
 function squareThing(id: number, lng: number, lat: number, size: number, split = false): StoredThing {
@@ -97,11 +106,13 @@ describe('point store', () => {
     },
   );
 
-  it('counts the boundary as covered and gives back the basic view it was given', () => {
+  it('leaves points on a boundary to the database, and gives back the basic view it was given', () => {
     const store = createPointStore();
     store.put(squareThing(5, 10, 20, 1, true));
-    expect(store.covering(10, 20)).toEqual([5]); // a corner
-    expect(store.covering(10.5, 20.5)).toEqual([5]); // on the cut between the two pieces: found once
+    expect(store.covering(10, 20)).toBeUndefined(); // a corner
+    expect(store.covering(10.5, 20.5)).toBeUndefined(); // on the cut between the two pieces
+    expect(store.covering(10.5 + 1e-8, 20.5)).toEqual([5]); // next to the cut: in one piece, found once
+    expect(store.covering(10.000001, 20.000001)).toEqual([5]);
     expect(store.covering(11.000001, 20.5)).toEqual([]);
     expect(store.get(5)).toEqual({
       id: 5,
@@ -120,9 +131,79 @@ describe('point store', () => {
     expect(store.vertices).toBe(0);
   });
 
-  it('finds points on the edges of pieces in its tree, whose float32 boxes are rounded outwards', () => {
+  it('answers as the exact coordinates do wherever it answers, and leaves only points very near an edge', () => {
+    // Irregular polygons with holes, at coordinates float64 holds but no power-of-two grid does.
+    const next = random(5);
+    const polygons: PolygonRings[] = [];
+    const store = createPointStore();
+    for (let id = 1; id <= 600; id++) {
+      const cx = next() * 340 - 170;
+      const cy = next() * 160 - 80;
+      const radius = 10 ** (next() * 5 - 4); // 0.0001 to 10 degrees across
+      const ring = (r: number, turn: number, points: number) => {
+        const coords: number[] = [];
+        for (let k = 0; k < points; k++) {
+          const angle = (turn * 2 * Math.PI * k) / points;
+          const wobble = r * (0.6 + 0.4 * next());
+          coords.push(cx + wobble * Math.cos(angle), cy + wobble * Math.sin(angle));
+        }
+        coords.push(coords[0] as number, coords[1] as number);
+        return coords;
+      };
+      const rings = [ring(radius, 1, 5 + Math.floor(next() * 20))];
+      if (id % 3 === 0) rings.push(ring(radius * 0.3, -1, 6));
+      polygons[id] = rings;
+      store.put({ record: { ...squareThing(id, 0, 0, 1).record }, pieces: [rings] });
+    }
+    store.settle();
+    let left = 0;
+    /** Checks the store against the exact test where it answers; false when it leaves the point. */
+    const probe = (id: number, lng: number, lat: number): boolean => {
+      const rings = polygons[id] as PolygonRings;
+      const exact = locateInPolygon(rings.flat(), ringBounds(rings), 0, rings.length, lng, lat);
+      const found = store.covering(lng, lat);
+      if (found === undefined) {
+        left++;
+        return false;
+      }
+      expect(found.includes(id), `thing ${id} at ${lng}, ${lat}: ${exact}`).toBe(exact !== 'outside');
+      expect(exact).not.toBe('boundary');
+      return true;
+    };
+    for (let id = 1; id <= 600; id++) {
+      const rings = polygons[id] as PolygonRings;
+      const shell = rings[0] as readonly number[];
+      for (let k = 0; k + 3 < shell.length; k += 2) {
+        const [x1, y1, x2, y2] = shell.slice(k, k + 4) as [number, number, number, number];
+        probe(id, x1, y1); // a vertex: on the boundary
+        for (const t of [0.5, next()]) {
+          const x = x1 + t * (x2 - x1);
+          const y = y1 + t * (y2 - y1);
+          // On the edge (as near as float64 gets), and off it on both sides, by a growing share of its
+          // length; from 1e-7 of it on, always farther than two units (the unit is 2^-30 of the polygon's
+          // width at most), so always answered.
+          for (const d of [0, 1e-15, 1e-13, 1e-11, 1e-9, 1e-7, 1e-5]) {
+            const outward = probe(id, x + d * (y2 - y1), y - d * (x2 - x1));
+            const inward = probe(id, x - d * (y2 - y1), y + d * (x2 - x1));
+            if (d >= 1e-7) expect([outward, inward]).toEqual([true, true]);
+          }
+        }
+      }
+    }
+    expect(left).toBeGreaterThan(0); // every vertex, for one
+    // Random points around the polygons are all answered.
+    for (let i = 0; i < 20_000; i++) {
+      const id = 1 + Math.floor(next() * 600);
+      const shell = (polygons[id] as PolygonRings)[0] as readonly number[];
+      const spread = Math.abs((shell[0] as number) - (shell[4] as number)) * 4;
+      const lng = (shell[0] as number) + (next() - 0.5) * spread;
+      expect(probe(id, lng, (shell[1] as number) + (next() - 0.5) * spread)).toBe(true);
+    }
+  });
+
+  it('finds points next to the edges of pieces in its tree, whose float32 boxes are rounded outwards', () => {
     // Coordinates that float32 cannot hold (0.1 and its multiples): rounded to nearest, about half of
-    // the boxes would shrink past their own edges, and points on those edges would be missed.
+    // the boxes would shrink past their own edges, and points just inside those edges would be missed.
     const store = createPointStore();
     const size = 0.1;
     const corners: [number, number, number][] = [];
@@ -133,11 +214,12 @@ describe('point store', () => {
       corners.push([i + 1, lng, lat]);
     }
     store.settle(); // over 512 new pieces: the tree is built
+    const inside = 1e-8;
     for (const [id, lng, lat] of corners) {
-      expect(store.covering(lng, lat)).toEqual([id]);
-      expect(store.covering(lng + size, lat + size)).toEqual([id]);
-      expect(store.covering(lng + size / 2, lat)).toEqual([id]);
-      expect(store.covering(lng - 1e-12, lat)).toEqual([]);
+      expect(store.covering(lng + inside, lat + inside)).toEqual([id]);
+      expect(store.covering(lng + size - inside, lat + size - inside)).toEqual([id]);
+      expect(store.covering(lng + size / 2, lat + inside)).toEqual([id]);
+      expect(store.covering(lng - inside, lat + size / 2)).toEqual([]);
     }
   });
 

@@ -14,8 +14,8 @@ import { type PolygonRings, polygonsFromWkb } from './wkb.js';
 /** Options of the in-memory point index. */
 export interface PointIndexOptions {
   /**
-   * Most memory the index may hold, in bytes, by its own estimate (about 16
-   * bytes a vertex plus 250 a thing with short names); with more data it
+   * Most memory the index may hold, in bytes, by its own estimate (about 8
+   * bytes a vertex plus 200 a thing in one piece with short names); with more data it
    * stays off and point searches go to the database. Default 1 GiB.
    */
   readonly maxBytes?: number;

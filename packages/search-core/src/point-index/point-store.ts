@@ -1,7 +1,7 @@
 import Flatbush from 'flatbush';
 import type { Thing } from '../thing.js';
 import { createIdTable } from './id-table.js';
-import { locateInPolygon } from './point-in-polygon.js';
+import { locateInQuantizedPolygon, NEAR_UNITS, quantizeFrame } from './point-in-polygon.js';
 import type { PolygonRings } from './wkb.js';
 
 /** The basic view of a thing, as the store keeps it (dates in epoch ms, properties as JSON text). */
@@ -34,8 +34,12 @@ export interface PointStore {
   remove(id: number): void;
   /** Makes the spatial index cover what was put since it was last built, when that is worth it. */
   settle(): void;
-  /** The ids of the things whose footprint covers the point (boundary included), ascending. */
-  covering(lng: number, lat: number): number[];
+  /**
+   * The ids of the things whose footprint covers the point (boundary
+   * included), ascending; undefined when the point lies so close to a
+   * piece's edge that the stored coordinates cannot tell (ask the database).
+   */
+  covering(lng: number, lat: number): number[] | undefined;
   /** The thing with `id`, if held (basic view). */
   get(id: number): Thing | undefined;
   /** How many things are held. */
@@ -50,14 +54,15 @@ export interface PointStore {
 const MAX_UNINDEXED = 512;
 const NUMBERS_PER_SLOT = 7; // min lng, min lat, max lng, max lat, version, created, updated
 /**
- * Bytes per piece (owner, first bound, ring count, a bound, its tree entry:
- * a float32 box and an index, with the tree's nodes) and per thing (id, numbers, piece range, id table entry at half
+ * Bytes per piece (owner, first bound, ring count, frame origin and
+ * exponent, a bound, its tree entry: a float32 box and an index, with the
+ * tree's nodes) and per thing (id, numbers, piece range, id table entry at half
  * load, string offsets); the strings' UTF-8 bytes are added.
  */
-const PIECE_BYTES = 4 + 4 + 4 + 8 + 24;
+const PIECE_BYTES = 4 + 4 + 4 + 18 + 8 + 24;
 const THING_BYTES = 8 + NUMBERS_PER_SLOT * 8 + 8 + 8 + 16;
 
-type TypedArray = Float64Array | Int32Array | Uint32Array;
+type TypedArray = Float64Array | Int32Array | Uint32Array | Int16Array;
 
 /**
  * `array`, or a copy a quarter larger (at least) when it cannot hold `length`
@@ -96,6 +101,26 @@ export function float32AtMost(x: number): number {
   return scratchFloat[0] as number;
 }
 
+/** A box holding nothing yet: min lng, min lat, max lng, max lat. */
+const EMPTY_BOX = [
+  Number.POSITIVE_INFINITY,
+  Number.POSITIVE_INFINITY,
+  Number.NEGATIVE_INFINITY,
+  Number.NEGATIVE_INFINITY,
+];
+
+/** Grows `box` to hold the points `values[start, end)` (x, y pairs). */
+function growBox(box: Float64Array, values: ArrayLike<number>, start: number, end: number): void {
+  for (let i = start; i < end; i += 2) {
+    const x = values[i] as number;
+    const y = values[i + 1] as number;
+    if (x < (box[0] as number)) box[0] = x;
+    if (y < (box[1] as number)) box[1] = y;
+    if (x > (box[2] as number)) box[2] = x;
+    if (y > (box[3] as number)) box[3] = y;
+  }
+}
+
 /** The smallest float32 value at least `x` (a box's maximum). */
 export const float32AtLeast = (x: number): number => -float32AtMost(-x);
 
@@ -111,12 +136,16 @@ export interface PointStoreCapacity {
 
 /** {@link PointStore.bytes} of a store holding `capacity`, without the things' strings. */
 export function estimateBytes(capacity: PointStoreCapacity): number {
-  return capacity.vertices * 16 + capacity.pieces * PIECE_BYTES + capacity.things * THING_BYTES;
+  return capacity.vertices * 8 + capacity.pieces * PIECE_BYTES + capacity.things * THING_BYTES;
 }
 
 /**
  * An empty {@link PointStore}. Everything numeric sits in typed arrays
- * (coordinates, ring bounds, thing fields) and the spatial index is a packed
+ * (coordinates, ring bounds, thing fields). Each piece's coordinates are
+ * Int32 steps of a power-of-two unit from its box's corner (see
+ * `quantizeFrame`): half the memory of float64, exact except within two
+ * units (µm for a small piece, mm for a large one) of an edge, where
+ * `covering` answers undefined. The spatial index is a packed
  * Hilbert R-tree (flatbush) of the pieces' boxes as float32, rounded outwards;
  * what was put since the tree was built is scanned by its boxes, kept apart
  * until the tree takes them. A piece's box is not kept twice: the tree is
@@ -149,7 +178,10 @@ export function createPointStore(capacity?: PointStoreCapacity): PointStore {
   let pieceRings = new Uint32Array(piecesAhead);
   let bounds = new Uint32Array((capacity?.rings ?? 0) + piecesAhead);
   let boundCount = 0;
-  let coords = new Float64Array((capacity?.vertices ?? 0) * 2);
+  let coords = new Int32Array((capacity?.vertices ?? 0) * 2);
+  // Per piece, the frame of its coordinates: x = origin x + k * 2^exponent (and y alike).
+  let pieceOrigin = new Float64Array(piecesAhead * 2);
+  let pieceExponent = new Int16Array(piecesAhead);
   let coordCount = 0;
   let vertices = 0;
   let tree: Flatbush | undefined;
@@ -157,27 +189,26 @@ export function createPointStore(capacity?: PointStoreCapacity): PointStore {
   // The boxes of pieces [indexed, pieceCount), four numbers each (min lng, min lat, max lng, max lat);
   // sized ahead for a full load, whose pieces all wait here until the tree is built.
   let newBoxes = new Float64Array(piecesAhead * 4);
+  // The frame of the piece being checked, and a box, reused (no object per candidate or piece).
+  const frame = { originX: 0, originY: 0, exponent: 0 };
+  const box = new Float64Array(4);
 
-  /** The box of piece `p`'s shell (its first ring), into `out` at `at`. */
+  /**
+   * The box of piece `p`'s shell (its first ring), into `out` at `at`, in
+   * degrees, grown by the units within which `covering` asks the database.
+   */
   function shellBox(p: number, out: Float64Array, at: number): void {
     const first = pieceFirstBound[p] as number;
     const end = (pieceRings[p] as number) > 0 ? (bounds[first + 1] as number) : (bounds[first] as number);
-    let minX = Number.POSITIVE_INFINITY;
-    let minY = Number.POSITIVE_INFINITY;
-    let maxX = Number.NEGATIVE_INFINITY;
-    let maxY = Number.NEGATIVE_INFINITY;
-    for (let i = bounds[first] as number; i < end; i += 2) {
-      const x = coords[i] as number;
-      const y = coords[i + 1] as number;
-      if (x < minX) minX = x;
-      if (x > maxX) maxX = x;
-      if (y < minY) minY = y;
-      if (y > maxY) maxY = y;
-    }
-    out[at] = minX;
-    out[at + 1] = minY;
-    out[at + 2] = maxX;
-    out[at + 3] = maxY;
+    box.set(EMPTY_BOX);
+    growBox(box, coords, bounds[first] as number, end);
+    const unit = 2 ** (pieceExponent[p] as number);
+    const originX = pieceOrigin[p * 2] as number;
+    const originY = pieceOrigin[p * 2 + 1] as number;
+    out[at] = originX + ((box[0] as number) - NEAR_UNITS) * unit;
+    out[at + 1] = originY + ((box[1] as number) - NEAR_UNITS) * unit;
+    out[at + 2] = originX + ((box[2] as number) + NEAR_UNITS) * unit;
+    out[at + 3] = originY + ((box[3] as number) + NEAR_UNITS) * unit;
   }
 
   function addPiece(slot: number, rings: PolygonRings): void {
@@ -185,15 +216,29 @@ export function createPointStore(capacity?: PointStoreCapacity): PointStore {
     pieceSlot = ensure(pieceSlot, pieceCount);
     pieceFirstBound = ensure(pieceFirstBound, pieceCount);
     pieceRings = ensure(pieceRings, pieceCount);
+    pieceOrigin = ensure(pieceOrigin, pieceCount * 2);
+    pieceExponent = ensure(pieceExponent, pieceCount);
     pieceSlot[p] = slot;
     pieceFirstBound[p] = boundCount;
     pieceRings[p] = rings.length;
+    // The frame spans every ring, holes too (valid holes lie inside the shell; others must fit as well).
+    box.set(EMPTY_BOX);
+    for (const ring of rings) growBox(box, ring, 0, ring.length);
+    const [minX = 0, minY = 0, maxX = 0, maxY = 0] = box;
+    const own =
+      minX <= maxX ? quantizeFrame(minX, minY, maxX, maxY) : { originX: 0, originY: 0, exponent: 0 };
+    pieceOrigin[p * 2] = own.originX;
+    pieceOrigin[p * 2 + 1] = own.originY;
+    pieceExponent[p] = own.exponent;
+    const unitsPerDegree = 2 ** -own.exponent;
     bounds = ensure(bounds, boundCount + rings.length + 1);
     for (const ring of rings) {
       bounds[boundCount++] = coordCount;
       coords = ensure(coords, coordCount + ring.length);
-      coords.set(ring, coordCount);
-      coordCount += ring.length;
+      for (let i = 0; i < ring.length; i += 2) {
+        coords[coordCount++] = Math.round(((ring[i] as number) - own.originX) * unitsPerDegree);
+        coords[coordCount++] = Math.round(((ring[i + 1] as number) - own.originY) * unitsPerDegree);
+      }
       vertices += ring.length / 2;
     }
     bounds[boundCount++] = coordCount;
@@ -219,6 +264,8 @@ export function createPointStore(capacity?: PointStoreCapacity): PointStore {
     pieceSlot = trim(pieceSlot, pieceCount);
     pieceFirstBound = trim(pieceFirstBound, pieceCount);
     pieceRings = trim(pieceRings, pieceCount);
+    pieceOrigin = trim(pieceOrigin, pieceCount * 2);
+    pieceExponent = trim(pieceExponent, pieceCount);
     bounds = trim(bounds, boundCount);
     coords = trim(coords, coordCount);
     textBounds = trim(textBounds, slotCount * 4);
@@ -237,14 +284,14 @@ export function createPointStore(capacity?: PointStoreCapacity): PointStore {
       // Float32 boxes, rounded outwards so that no box shrinks: the tree takes half the memory (1M
       // pieces: 23 instead of 40 MB with its nodes) and only finds a few more candidates near edges.
       const built = new Flatbush(q, 16, Float32Array);
-      const box = new Float64Array(4);
+      const shell = new Float64Array(4);
       for (let p = 0; p < q; p++) {
-        shellBox(p, box, 0);
+        shellBox(p, shell, 0);
         built.add(
-          float32AtMost(box[0] as number),
-          float32AtMost(box[1] as number),
-          float32AtLeast(box[2] as number),
-          float32AtLeast(box[3] as number),
+          float32AtMost(shell[0] as number),
+          float32AtMost(shell[1] as number),
+          float32AtLeast(shell[2] as number),
+          float32AtLeast(shell[3] as number),
         );
       }
       built.finish();
@@ -263,12 +310,14 @@ export function createPointStore(capacity?: PointStoreCapacity): PointStore {
       pieceSlot: new Int32Array(live),
       pieceFirstBound: new Uint32Array(live),
       pieceRings: new Uint32Array(live),
+      pieceOrigin: new Float64Array(live * 2),
+      pieceExponent: new Int16Array(live),
     };
     let liveBounds = 0;
     for (let p = 0; p < pieceCount; p++)
       if ((pieceSlot[p] as number) >= 0) liveBounds += (pieceRings[p] as number) + 1;
     const nextBounds = new Uint32Array(liveBounds);
-    const nextCoords = new Float64Array(vertices * 2);
+    const nextCoords = new Int32Array(vertices * 2);
     let q = 0;
     let b = 0;
     let c = 0;
@@ -280,6 +329,9 @@ export function createPointStore(capacity?: PointStoreCapacity): PointStore {
       for (let p = from; p < from + count; p++, q++) {
         next.pieceSlot[q] = slot;
         next.pieceRings[q] = pieceRings[p] as number;
+        next.pieceOrigin[q * 2] = pieceOrigin[p * 2] as number;
+        next.pieceOrigin[q * 2 + 1] = pieceOrigin[p * 2 + 1] as number;
+        next.pieceExponent[q] = pieceExponent[p] as number;
         next.pieceFirstBound[q] = b;
         const first = pieceFirstBound[p] as number;
         const start = bounds[first] as number;
@@ -290,7 +342,7 @@ export function createPointStore(capacity?: PointStoreCapacity): PointStore {
         c += end - start;
       }
     }
-    ({ pieceSlot, pieceFirstBound, pieceRings } = next);
+    ({ pieceSlot, pieceFirstBound, pieceRings, pieceOrigin, pieceExponent } = next);
     bounds = nextBounds;
     boundCount = b;
     coords = nextCoords;
@@ -389,20 +441,30 @@ export function createPointStore(capacity?: PointStoreCapacity): PointStore {
     },
     covering(lng, lat) {
       const found: number[] = [];
+      // Things with a piece too close to the point to tell; decided only if another of their pieces covers it.
+      const near: number[] = [];
       const check = (p: number) => {
         const slot = pieceSlot[p] as number;
         if (slot < 0) return;
         const id = thingIds[slot] as number;
         if (found.includes(id)) return;
-        const location = locateInPolygon(
+        frame.originX = pieceOrigin[p * 2] as number;
+        frame.originY = pieceOrigin[p * 2 + 1] as number;
+        frame.exponent = pieceExponent[p] as number;
+        const location = locateInQuantizedPolygon(
           coords,
           bounds,
           pieceFirstBound[p] as number,
           pieceRings[p] as number,
+          frame,
           lng,
           lat,
         );
-        if (location !== 'outside') found.push(id);
+        if (location === 'near') {
+          near.push(id);
+          return;
+        }
+        if (location === 'inside') found.push(id);
       };
       if (tree) for (const p of tree.search(lng, lat, lng, lat)) check(p);
       for (let p = indexed; p < pieceCount; p++) {
@@ -416,6 +478,7 @@ export function createPointStore(capacity?: PointStoreCapacity): PointStore {
           check(p);
         }
       }
+      for (const id of near) if (!found.includes(id)) return undefined;
       return found.sort((a, b) => a - b);
     },
     get(id) {
@@ -442,9 +505,7 @@ export function createPointStore(capacity?: PointStoreCapacity): PointStore {
     },
     get bytes() {
       return (
-        vertices * 16 +
-        (pieceCount - deadPieces) * PIECE_BYTES +
-        slotOfId.size * THING_BYTES +
+        estimateBytes({ things: slotOfId.size, pieces: pieceCount - deadPieces, rings: 0, vertices }) +
         (textEnd - deadText)
       );
     },
