@@ -101,6 +101,9 @@ export function float32AtMost(x: number): number {
   return scratchFloat[0] as number;
 }
 
+/** The smallest float32 value at least `x` (a box's maximum). */
+export const float32AtLeast = (x: number): number => -float32AtMost(-x);
+
 /** A box holding nothing yet: min lng, min lat, max lng, max lat. */
 const EMPTY_BOX = [
   Number.POSITIVE_INFINITY,
@@ -120,9 +123,6 @@ function growBox(box: Float64Array, values: ArrayLike<number>, start: number, en
     if (y > (box[3] as number)) box[3] = y;
   }
 }
-
-/** The smallest float32 value at least `x` (a box's maximum). */
-export const float32AtLeast = (x: number): number => -float32AtMost(-x);
 
 /** What a store will hold, when known before it is filled: its arrays are sized once instead of grown. */
 export interface PointStoreCapacity {
