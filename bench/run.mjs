@@ -1,7 +1,9 @@
 // The geosearch benchmark: `pnpm bench` (full) or `pnpm bench:smoke` (CI).
-// Usage: node bench/run.mjs [smoke|full] [--datasets=a,b] [--duration=S] [--memory-requests=N] [--only=memory] [--keep]
+// Usage: node bench/run.mjs [smoke|full] [--datasets=a,b] [--duration=S] [--memory-requests=N]
+//        [--only=memory|telemetry] [--keep]
 // (--keep leaves the temporary folder; the overrides change the mode's data sets, seconds per scenario and
-// requests of the memory soak; --only=memory prepares the first data set and runs the memory soak alone)
+// requests of the memory soak; --only=memory prepares the first data set and runs the memory soak alone,
+// --only=telemetry the logging-and-metrics variants alone)
 // See bench/README.md. Every process started here is stopped before exit,
 // on success, on failure and on SIGINT/SIGTERM.
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -35,16 +37,21 @@ const mode = modes[modeName] && {
 if (mode && option('memory-requests'))
   mode.memorySoak = { ...mode.memorySoak, requests: Number(option('memory-requests')) };
 const only = option('only');
+/** What `--only=NAME` runs, on the first data set, instead of everything. */
+const onlyParts = {
+  memory: (ctx, first) => benchMemorySoak(ctx, first.dataset, first.files.searchPoint),
+  telemetry: (ctx, first) => benchTelemetryVariants(ctx, first.dataset, first.files.searchPoint),
+};
 if (
   !mode ||
   !(mode.durationS > 0) ||
   mode.datasets.some((d) => !datasetDefinitions[d]) ||
   !Number.isSafeInteger(mode.memorySoak.requests) ||
   !(mode.memorySoak.requests > 0) ||
-  (only !== undefined && only !== 'memory')
+  (only !== undefined && !Object.hasOwn(onlyParts, only))
 ) {
   process.stderr.write(
-    `usage: node bench/run.mjs [${Object.keys(modes).join('|')}] [--datasets=${Object.keys(datasetDefinitions).join(',')}] [--duration=SECONDS] [--memory-requests=N] [--only=memory] [--keep]\n`,
+    `usage: node bench/run.mjs [${Object.keys(modes).join('|')}] [--datasets=${Object.keys(datasetDefinitions).join(',')}] [--duration=SECONDS] [--memory-requests=N] [--only=${Object.keys(onlyParts).join('|')}] [--keep]\n`,
   );
   process.exit(2);
 }
@@ -128,9 +135,8 @@ async function main() {
   ctx.statsd = statsd;
 
   let gate;
-  if (only === 'memory') {
-    const first = await prepareDataset(ctx, mode.datasets[0]);
-    await benchMemorySoak(ctx, first.dataset, first.files.searchPoint);
+  if (only !== undefined) {
+    await onlyParts[only](ctx, await prepareDataset(ctx, mode.datasets[0]));
   } else {
     const benched = [];
     for (const name of mode.datasets) benched.push(await benchDataset(ctx, name));
@@ -167,7 +173,12 @@ async function main() {
     memorySoak: ctx.memorySoak,
     scale: ctx.scale,
   };
-  const partial = ['datasets', 'duration', 'memory-requests', 'only'].some(option) ? '-partial' : '';
+  // A run of one part is named after it, so that it does not replace the report of a fuller run.
+  const partial = only
+    ? `-only-${only}`
+    : ['datasets', 'duration', 'memory-requests'].some(option)
+      ? '-partial'
+      : '';
   const base = `${results.startedAt.slice(0, 10)}-${modeName}${partial}`;
   writeResults({ dir: join(repoRoot, 'bench', 'results'), base, results });
   log(`report: bench/results/${base}.md`);

@@ -60,6 +60,7 @@ export function loadgenArgs({
   rps,
   conns = 1,
   timeoutS = 10,
+  serverPid,
 }) {
   const path = method.startsWith('/') ? method : `/geosearch.v1.SearchService/${method}`;
   return [
@@ -80,13 +81,16 @@ export function loadgenArgs({
     '-timeout',
     `${timeoutS}s`,
     ...(rps ? ['-rps', String(rps)] : []),
+    ...(serverPid ? ['-server-pid', String(serverPid)] : []),
   ];
 }
 
 /**
  * Runs loadgen and returns what `runGhz` returns (QPS, p50/p99 in ms, calls,
  * failed calls, up to three error messages) plus `cpuS`, the CPU seconds
- * loadgen itself used in the measured window. Rejects when no call succeeded.
+ * loadgen itself used in the measured window, and `serverCpuS`, the server's
+ * (all its threads) in the same window when `-server-pid` was given. Rejects
+ * when no call succeeded.
  */
 export async function runLoadgen({ bin, processes, args, timeoutMs }) {
   const { stdout } = await processes.run(bin, args, { label: 'loadgen', timeoutMs });
@@ -99,5 +103,6 @@ export async function runLoadgen({ bin, processes, args, timeoutMs }) {
     errors: report.requests - report.ok,
     errorKinds: report.errors,
     cpuS: report.cpuUserS + report.cpuSysS,
+    serverCpuS: report.serverCpuS,
   };
 }

@@ -5,6 +5,9 @@ import { load1 } from './machine.mjs';
 import { connectionsFor } from './modes.mjs';
 import { pgbenchArgs, pgbenchVariants, runPgbench } from './pgbench.mjs';
 
+/** Microseconds of `cpuS` CPU seconds per call, or undefined. */
+const perCallUs = (cpuS, calls) => (cpuS !== undefined && calls > 0 ? (cpuS / calls) * 1e6 : undefined);
+
 /**
  * One measured row of the report. `kind` is `server`, `pgbench` or `echo`;
  * `scenario` and `dataset` name what ran; QPS, p50 and p99 (ms) as measured;
@@ -18,8 +21,8 @@ const row = (fields, result) => ({
   requests: result.requests,
   errors: result.errors,
   errorKinds: result.errorKinds ?? [],
-  clientCpuUs:
-    result.cpuS !== undefined && result.requests > 0 ? (result.cpuS / result.requests) * 1e6 : undefined,
+  clientCpuUs: perCallUs(result.cpuS, result.requests),
+  serverCpuUs: perCallUs(result.serverCpuS, result.requests),
   load: load1(),
 });
 
@@ -47,16 +50,29 @@ const loadTools = {
  * Drives `address` with `tool` (default loadgen) over the request set
  * `requests` (see request-files.mjs): a warm-up of `mode.warmupS` seconds
  * (not recorded), then the measured run of `mode.durationS` seconds.
+ * With `serverPid` (loadgen only), the row also has the server's CPU time
+ * per call in the measured window (`serverCpuUs`, all its threads).
  * Appends the row and the exact command to `ctx`.
  */
 export async function loadScenario(
   ctx,
-  { kind = 'server', tool = 'loadgen', scenario, dataset, method, requests, address, concurrency, rps },
+  {
+    kind = 'server',
+    tool = 'loadgen',
+    scenario,
+    dataset,
+    method,
+    requests,
+    address,
+    concurrency,
+    rps,
+    serverPid,
+  },
 ) {
   const { mode } = ctx;
   const driver = loadTools[tool];
   const conns = connectionsFor(mode, concurrency);
-  const base = { protoset: ctx.protoset, method, requests, address, concurrency, conns, rps };
+  const base = { protoset: ctx.protoset, method, requests, address, concurrency, conns, rps, serverPid };
   const timeoutMs = (mode.durationS + 60) * 1000;
   const warm = await driver.run(ctx, driver.args({ ...base, durationS: mode.warmupS }), timeoutMs);
   const args = driver.args({ ...base, durationS: mode.durationS });

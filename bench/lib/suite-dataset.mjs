@@ -107,7 +107,12 @@ export async function benchDataset(ctx, name) {
   );
   let served = 0;
   const searchRun = async (options) => {
-    const measured = await loadScenario(ctx, { dataset: name, address: server.address, ...options });
+    const measured = await loadScenario(ctx, {
+      dataset: name,
+      address: server.address,
+      serverPid: server.pid,
+      ...options,
+    });
     served += measured.served;
     ctx.log(`${name}: ${options.scenario} c=${options.concurrency}: ${Math.round(measured.qps)} QPS`);
     return measured;
@@ -202,6 +207,7 @@ async function benchWithoutPointIndex(ctx, { name, dataset, dir, files }) {
       const measured = await loadScenario(ctx, {
         dataset: name,
         address: server.address,
+        serverPid: server.pid,
         scenario: 'Search by point, point index off',
         method: 'Search',
         requests: files.searchPoint,

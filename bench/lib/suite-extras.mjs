@@ -42,6 +42,7 @@ export async function benchEcho(ctx, requests) {
         method: 'Search',
         requests,
         address: `127.0.0.1:${line.port}`,
+        serverPid: echo.pid,
         concurrency,
       });
       ctx.log(`echo c=${concurrency}: ${Math.round(measured.qps)} QPS`);
@@ -92,6 +93,7 @@ export async function benchTelemetryVariants(ctx, dataset, requests) {
           method: 'Search',
           requests,
           address: server.address,
+          serverPid: server.pid,
           concurrency,
         });
         await sleep(300); // let the last StatsD packets arrive
@@ -120,8 +122,10 @@ export async function benchTelemetryVariants(ctx, dataset, requests) {
         qps: mean(rows.map((row) => row.qps)),
         p50: mean(rows.map((row) => row.p50)),
         p99: mean(rows.map((row) => row.p99)),
+        serverCpuUs: mean(rows.map((row) => row.serverCpuUs ?? Number.NaN)),
         load: mean(rows.map((row) => row.load)),
       },
+      cpuRounds: rows.map((row) => row.serverCpuUs),
       statsdPackets: mean(runs.map((run) => run.statsdPackets)),
       rssMiB: Math.max(...runs.map((run) => run.rssMiB ?? Number.NaN)),
       logBytes: mean(runs.map((run) => run.logBytes)),

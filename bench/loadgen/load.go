@@ -1,11 +1,15 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"math"
+	"os"
 	"runtime"
 	"slices"
+	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -188,6 +192,37 @@ func cpuTime() (user, sys time.Duration) {
 	return time.Duration(ru.Utime.Nano()), time.Duration(ru.Stime.Nano())
 }
 
+// clockTicks is the unit of the CPU times in /proc/<pid>/stat (USER_HZ, 100 on Linux).
+const clockTicks = 100
+
+// processCPU is the user plus system CPU time of process `pid` so far, all its
+// threads (those that have ended too), from /proc/<pid>/stat.
+func processCPU(pid int) (time.Duration, error) {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0, err
+	}
+	// Fields after the command name (in parentheses, which may hold spaces): state is field 3,
+	// utime 14 and stime 15.
+	end := bytes.LastIndexByte(data, ')')
+	if end < 0 {
+		return 0, fmt.Errorf("/proc/%d/stat: no command name", pid)
+	}
+	fields := strings.Fields(string(data[end+1:]))
+	if len(fields) < 13 {
+		return 0, fmt.Errorf("/proc/%d/stat: %d fields after the command name", pid, len(fields))
+	}
+	var ticks int64
+	for _, field := range fields[11:13] {
+		n, err := strconv.ParseInt(field, 10, 64)
+		if err != nil {
+			return 0, fmt.Errorf("/proc/%d/stat: %w", pid, err)
+		}
+		ticks += n
+	}
+	return time.Duration(ticks) * time.Second / clockTicks, nil
+}
+
 // windowSize is the HTTP/2 receive window of each stream and connection.
 const windowSize = 1 << 24
 
@@ -243,8 +278,16 @@ func generateLoad(cfg config) (*report, error) {
 
 	time.Sleep(time.Until(l.measured))
 	user0, sys0 := cpuTime()
+	var server0, server1 time.Duration
+	var serverErr error
+	if cfg.serverPid > 0 {
+		server0, serverErr = processCPU(cfg.serverPid)
+	}
 	time.Sleep(time.Until(l.end))
 	user1, sys1 := cpuTime()
+	if cfg.serverPid > 0 && serverErr == nil {
+		server1, serverErr = processCPU(cfg.serverPid)
+	}
 	cancel() // calls still in flight end now, after the window: not counted
 	workers.Wait()
 
@@ -252,6 +295,13 @@ func generateLoad(cfg config) (*report, error) {
 	rep.Late = late
 	rep.CPUUserS = round(float64(user1-user0)/float64(time.Second), 3)
 	rep.CPUSysS = round(float64(sys1-sys0)/float64(time.Second), 3)
+	if cfg.serverPid > 0 {
+		if serverErr != nil {
+			return nil, fmt.Errorf("server CPU time: %w", serverErr)
+		}
+		serverS := round(float64(server1-server0)/float64(time.Second), 3)
+		rep.ServerCPUS = &serverS
+	}
 	return rep, nil
 }
 
@@ -269,7 +319,9 @@ type report struct {
 	DurationS float64        `json:"durationS"`
 	CPUUserS  float64        `json:"cpuUserS"`
 	CPUSysS   float64        `json:"cpuSysS"`
-	anyOK     bool
+	// ServerCPUS is the server's CPU time in the window (with -server-pid), else absent.
+	ServerCPUS *float64 `json:"serverCpuS,omitempty"`
+	anyOK      bool
 }
 
 type latencyMs struct {

@@ -75,6 +75,7 @@ type config struct {
 	rps         float64 // 0: closed loop
 	timeout     time.Duration
 	procs       int // GOMAXPROCS
+	serverPid   int // 0: none; else its CPU time over the measured window is reported
 }
 
 // parseFlags reads and checks the command line and loads the request file.
@@ -93,6 +94,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.Float64Var(&cfg.rps, "rps", 0, "fixed rate in calls per second (open loop); 0: closed loop")
 	fs.DurationVar(&cfg.timeout, "timeout", 10*time.Second, "deadline of each call")
 	fs.IntVar(&cfg.procs, "procs", 1, "threads running Go code at once (GOMAXPROCS); 1 costs the least CPU per call")
+	fs.IntVar(&cfg.serverPid, "server-pid", 0, "`pid` of the server under load: report its CPU time (all threads) in the measured window")
 	if err := fs.Parse(args); err != nil {
 		return cfg, err
 	}
@@ -114,6 +116,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	check(cfg.rps >= 0, "-rps must not be negative")
 	check(cfg.timeout > 0, "-timeout must be positive")
 	check(cfg.procs >= 1, "-procs must be at least 1")
+	check(cfg.serverPid >= 0, "-server-pid must not be negative")
 	if len(problems) > 0 {
 		return cfg, errors.New(strings.Join(problems, "; "))
 	}
