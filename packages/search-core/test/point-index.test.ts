@@ -109,6 +109,8 @@ describe.each(backends)('point index on %s', (backend) => {
     expect(fromMemory + fromDatabase).toBe(points.length);
     expect(fromDatabase).toBeGreaterThan(0);
     expect(fromDatabase).toBeLessThanOrEqual(points.length - 4400);
+    // Each of them counted as such (the index was fresh throughout).
+    expect(events.filter((name) => name === 'search.point_index_near_edge')).toHaveLength(fromDatabase);
     const mismatches = points
       .map((point, i) => ({ point, expected: expected[i], found: found[i] }))
       .filter((m) => JSON.stringify(m.expected) !== JSON.stringify(m.found));

@@ -82,7 +82,20 @@ function fromPointIndex(
   if (!index) return undefined;
   const start = performance.now();
   const ids = index.covering(point.lng, point.lat);
-  if (!ids) return undefined;
+  if (!ids) {
+    // A fresh index that cannot tell: the point lies on or within a few µm-mm of a stored edge
+    // (point-store.ts); the database decides. Counted apart from the times the index is not fresh.
+    if (index.status().state === 'ready') {
+      ctx.onEvent?.({
+        kind: 'query',
+        name: 'search.point_index_near_edge',
+        inProcess: true,
+        durationMs: performance.now() - start,
+        rows: 0,
+      });
+    }
+    return undefined;
+  }
   const hits: SearchHit[] = [];
   for (const id of ids) {
     if (hits.length === limit) break;
