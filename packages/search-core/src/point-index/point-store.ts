@@ -112,6 +112,9 @@ const EMPTY_BOX = [
   Number.NEGATIVE_INFINITY,
 ];
 
+/** The frame of a piece without coordinates. */
+const EMPTY_FRAME = { originX: 0, originY: 0, exponent: 0 };
+
 /** Grows `box` to hold the points `values[start, end)` (x, y pairs). */
 function growBox(box: Float64Array, values: ArrayLike<number>, start: number, end: number): void {
   for (let i = start; i < end; i += 2) {
@@ -224,9 +227,10 @@ export function createPointStore(capacity?: PointStoreCapacity): PointStore {
     // The frame spans every ring, holes too (valid holes lie inside the shell; others must fit as well).
     box.set(EMPTY_BOX);
     for (const ring of rings) growBox(box, ring, 0, ring.length);
-    const [minX = 0, minY = 0, maxX = 0, maxY = 0] = box;
     const own =
-      minX <= maxX ? quantizeFrame(minX, minY, maxX, maxY) : { originX: 0, originY: 0, exponent: 0 };
+      (box[0] as number) <= (box[2] as number)
+        ? quantizeFrame(box[0] as number, box[1] as number, box[2] as number, box[3] as number)
+        : EMPTY_FRAME;
     pieceOrigin[p * 2] = own.originX;
     pieceOrigin[p * 2 + 1] = own.originY;
     pieceExponent[p] = own.exponent;
