@@ -1,12 +1,14 @@
-// The transport baseline: a nice-grpc (on @grpc/grpc-js) server with the real
-// SearchService definition whose Search answers one fixed hit shaped like a
-// real one, without touching a database. Other methods are UNIMPLEMENTED.
-// Listens on 127.0.0.1 and the port given as the first argument (0: any),
-// logs one JSON `serving` line with the port, and stops on SIGTERM or SIGINT.
-// Like the real server, it replaces each HTTP/2 session's stream map (see
-// packages/search-server/src/rpc/http2-stream-tables.ts, taken from the
-// server's build), so that it stays the transport's limit for that server.
+// The transport baseline: the server's own gRPC host (grpc-js; see
+// packages/search-server/src/rpc/grpc-host.ts, taken from the server's build)
+// with the real SearchService definition, whose Search answers one fixed hit
+// shaped like a real one, without touching a database and without the
+// server's telemetry. Other methods are UNIMPLEMENTED. Listens on 127.0.0.1
+// and the port given as the first argument (0: any), logs one JSON `serving`
+// line with the port, and stops on SIGTERM or SIGINT. Like the real server,
+// it replaces each HTTP/2 session's stream map (http2-stream-tables.ts), so
+// that it stays the transport's limit for that server.
 import { join } from 'node:path';
+import { createGrpcHost } from '../packages/search-server/dist/rpc/grpc-host.js';
 import { replaceHttp2StreamMaps } from '../packages/search-server/dist/rpc/http2-stream-tables.js';
 import { loadWorkspaceGrpc } from './lib/workspace-grpc.mjs';
 
@@ -36,7 +38,7 @@ const unimplemented = async () => {
   throw new grpc.ServerError(grpc.Status.UNIMPLEMENTED, 'echo server: Search only');
 };
 
-const server = grpc.createServer();
+const server = createGrpcHost({ channelOptions: { 'grpc.enable_channelz': 0 } });
 server.add(grpc.SearchServiceDefinition, {
   search: async () => response,
   nearby: unimplemented,
@@ -45,7 +47,7 @@ server.add(grpc.SearchServiceDefinition, {
   deleteThing: unimplemented,
   monitor: unimplemented,
 });
-const port = await server.listen(`127.0.0.1:${process.argv[2] ?? '0'}`);
+const port = await server.listen(`127.0.0.1:${process.argv[2] ?? '0'}`, grpc.insecure());
 process.stdout.write(`${JSON.stringify({ msg: 'serving', port })}\n`);
 
 const stop = () => {

@@ -1,15 +1,17 @@
 import { createRequire } from 'node:module';
 
 /**
- * nice-grpc and the generated SearchService definition, resolved the way the
+ * nice-grpc, grpc-js's server credentials and the generated SearchService definition, resolved the way the
  * server package resolves them: bench/ is not a workspace package and adds no
  * dependencies of its own.
  */
 export function loadWorkspaceGrpc(repoRoot) {
   const require = createRequire(`${repoRoot}/packages/search-server/package.json`);
   const niceGrpc = require('nice-grpc');
+  const grpcJs = require('@grpc/grpc-js');
   const generated = require('@geosearch/generated');
   return {
+    insecure: () => grpcJs.ServerCredentials.createInsecure(),
     createChannel: niceGrpc.createChannel,
     createClient: niceGrpc.createClient,
     createServer: niceGrpc.createServer,

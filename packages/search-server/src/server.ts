@@ -4,7 +4,6 @@ import { getHeapStatistics } from 'node:v8';
 import { SearchServiceDefinition } from '@geosearch/generated';
 import { descriptorSet } from '@geosearch/generated/descriptor-set';
 import { type CoreEvent, createSearchCore, migrateToLatest, type SearchCore } from '@geosearch/search-core';
-import { createServer, type Server } from 'nice-grpc';
 import { HealthDefinition, HealthServiceImpl, HealthState } from 'nice-grpc-server-health';
 import { ServerReflection, ServerReflectionService } from 'nice-grpc-server-reflection';
 import { type Config, configKeys } from './config/schema.js';
@@ -12,11 +11,11 @@ import { openDatabase, type ServerDatabase } from './database.js';
 import type { ServerExtension } from './extension.js';
 import { startPointIndexSync } from './point-index-sync.js';
 import { watchReadiness } from './readiness.js';
+import { createCallTelemetry } from './rpc/call-telemetry.js';
 import { createErrorMapper } from './rpc/error-mapper.js';
+import { createGrpcHost } from './rpc/grpc-host.js';
 import { replaceHttp2StreamMaps } from './rpc/http2-stream-tables.js';
 import { createSearchService } from './rpc/search-service.js';
-import { createTelemetryMiddleware } from './rpc/telemetry-middleware.js';
-import { createTerminator } from './rpc/terminator-middleware.js';
 import { loadSampleDataIfEmpty } from './sample-data.js';
 import { createLogger, type ServerLogger } from './telemetry/logger.js';
 import { createMetrics, createNoopMetrics, type Metrics } from './telemetry/metrics.js';
@@ -162,36 +161,38 @@ export async function startSearchServer(
 
   const inFlight = { count: 0 };
   const health = HealthState();
-  const server: Server = createServer({
-    'grpc.max_receive_message_length': config.max_message_bytes,
-    'grpc.max_send_message_length': config.max_message_bytes,
-    'grpc.keepalive_permit_without_calls': 1,
-    // Channelz statistics are kept per call (timestamps, counters, closures) but no channelz service is
-    // served, so nobody could read them.
-    'grpc.enable_channelz': 0,
+  const server = createGrpcHost({
+    channelOptions: {
+      'grpc.max_receive_message_length': config.max_message_bytes,
+      'grpc.max_send_message_length': config.max_message_bytes,
+      'grpc.keepalive_permit_without_calls': 1,
+      // Channelz statistics are kept per call (timestamps, counters, closures) but no channelz service is
+      // served, so nobody could read them.
+      'grpc.enable_channelz': 0,
+    },
+    onUnexpectedError: (error, path) =>
+      log.error({ err: error, method: path }, 'unexpected error in a handler'),
   });
-  server
-    .with(
-      createTelemetryMiddleware({
+  server.add(
+    SearchServiceDefinition,
+    createSearchService({
+      core,
+      info: { serverVersion, instanceId, databaseBackend: db.backend, startedAt, logsDropped },
+      onUpserted: (things) => each('onUpserted', (e) => e.onUpserted?.(things)),
+      onDeleted: (thing) => each('onDeleted', (e) => e.onDeleted?.(thing)),
+    }),
+    {
+      wrap: createCallTelemetry({
         log: () => log,
         logCall: logger.call,
         metrics: () => metrics,
         inFlight,
         toServerError: createErrorMapper(() => log),
       }),
-    )
-    .add(
-      SearchServiceDefinition,
-      createSearchService({
-        core,
-        info: { serverVersion, instanceId, databaseBackend: db.backend, startedAt, logsDropped },
-        onUpserted: (things) => each('onUpserted', (e) => e.onUpserted?.(things)),
-        onDeleted: (thing) => each('onDeleted', (e) => e.onDeleted?.(thing)),
-      }),
-    );
-  const terminator = createTerminator();
-  server.with(terminator.middleware).add(HealthDefinition, HealthServiceImpl(health));
-  server.add(
+    },
+  );
+  server.addImplementation(HealthDefinition, HealthServiceImpl(health));
+  server.addImplementation(
     ServerReflectionService,
     ServerReflection(descriptorSet, [SearchServiceDefinition.fullName, 'grpc.health.v1.Health']),
   );
@@ -254,7 +255,7 @@ export async function startSearchServer(
         clearInterval(gauges);
         log.info({ inFlight: inFlight.count }, 'shutting down: NOT_SERVING');
         // Let health watchers receive NOT_SERVING, then end their streams so the drain need not wait for them.
-        setTimeout(() => terminator.terminate(), 100).unref();
+        setTimeout(() => server.endStreams(), 100).unref();
         await eachAsync('beforeDrain', (e) => e.beforeDrain?.());
         const budget = Math.max(0, config.shutdown_timeout_ms - (performance.now() - t0) - 500);
         if ((await withTimeout(server.shutdown(), budget)) === 'timeout') {

@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { isGeoSearchError } from '@geosearch/search-core';
-import { type CallContext, ServerError, Status } from 'nice-grpc';
+import { ServerError, Status } from 'nice-grpc-common';
 import type { Logger } from 'pino';
+import type { RpcContext } from './grpc-host.js';
 import { classifyError } from './status.js';
 
 /** Turns what a handler threw into the ServerError the caller receives; see {@link createErrorMapper}. */
-export type ErrorMapper = (error: unknown, method: string, context: CallContext) => ServerError;
+export type ErrorMapper = (error: unknown, method: string, context: RpcContext) => ServerError;
 
 /**
  * Maps every error a handler throws to a ServerError. Core and database
@@ -13,8 +14,7 @@ export type ErrorMapper = (error: unknown, method: string, context: CallContext)
  * `geosearch-error-code` and `geosearch-violations`, a JSON array of
  * `{ field, reason }`); anything unexpected becomes INTERNAL with a
  * correlation id, and only the log sees the cause (never the client).
- * Applied by the call middleware (telemetry-middleware.ts), so that a call
- * passes through one middleware layer, not two.
+ * Applied by the call wrapper (call-telemetry.ts).
  */
 export function createErrorMapper(log: () => Logger): ErrorMapper {
   return (error, method, context) => {
@@ -25,7 +25,7 @@ export function createErrorMapper(log: () => Logger): ErrorMapper {
       if (error.violations.length > 0)
         context.trailer.set('geosearch-violations', JSON.stringify(error.violations));
     }
-    const classified = classifyError(error, context.signal.aborted);
+    const classified = classifyError(error, context.cancelled);
     if (classified.message !== undefined) return new ServerError(classified.status, classified.message);
     const correlationId = randomUUID();
     log().error({ err: error, correlationId, method }, 'internal error');

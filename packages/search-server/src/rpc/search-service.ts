@@ -1,12 +1,15 @@
 import {
   type ImportThingsRequest,
   type MonitorResponse,
-  type SearchServiceImplementation,
+  type SearchServiceDefinition,
   ThingView,
 } from '@geosearch/generated';
 import { invalidArgument, type SearchCore } from '@geosearch/search-core';
-import type { CallContext } from 'nice-grpc';
+import type { ServiceHandlers } from './grpc-host.js';
 import { thingToProto, viewFromProto } from './to-proto.js';
+
+/** SearchService's handlers: each takes the request and the call's context and returns a complete response. */
+export type SearchServiceHandlers = ServiceHandlers<typeof SearchServiceDefinition>;
 
 /** What Monitor reports beyond core's stats. */
 export interface InstanceInfo {
@@ -58,11 +61,15 @@ async function* geojsonTexts(
   for (let next = await rest.next(); !next.done; next = await rest.next()) yield* next.value.geojson;
 }
 
-/** The SearchService implementation: maps wire messages to core calls and back. */
-export function createSearchService(options: SearchServiceOptions): SearchServiceImplementation {
+/**
+ * The SearchService implementation: maps wire messages to core calls and
+ * back. The call's context is core's call options (its `signal`, made only
+ * when a query reads it).
+ */
+export function createSearchService(options: SearchServiceOptions): SearchServiceHandlers {
   const { core, info } = options;
   return {
-    async search(request, context: CallContext) {
+    async search(request, context) {
       const page = await core.search(
         {
           ...(request.point ? { point: request.point } : {}),
@@ -71,7 +78,7 @@ export function createSearchService(options: SearchServiceOptions): SearchServic
           pageToken: request.pageToken,
           view: view(request.view),
         },
-        { signal: context.signal },
+        context,
       );
       return {
         results: page.hits.map((hit) => ({ thing: thingToProto(hit.thing), score: hit.score })),
@@ -88,7 +95,7 @@ export function createSearchService(options: SearchServiceOptions): SearchServic
           maxDistanceMeters: orDefault(request.maxDistanceMeters),
           view: view(request.view),
         },
-        { signal: context.signal },
+        context,
       );
       return {
         results: hits.map((hit) => ({ thing: thingToProto(hit.thing), distanceMeters: hit.distanceMeters })),
@@ -96,10 +103,7 @@ export function createSearchService(options: SearchServiceOptions): SearchServic
     },
 
     async getThing(request, context) {
-      const thing = await core.getThing(
-        { key: key(request.key), view: view(request.view) },
-        { signal: context.signal },
-      );
+      const thing = await core.getThing({ key: key(request.key), view: view(request.view) }, context);
       return { thing: thingToProto(thing) };
     },
 
@@ -125,13 +129,13 @@ export function createSearchService(options: SearchServiceOptions): SearchServic
     },
 
     async deleteThing(request, context) {
-      const deleted = await core.deleteThing({ key: key(request.key) }, { signal: context.signal });
+      const deleted = await core.deleteThing({ key: key(request.key) }, context);
       options.onDeleted?.(deleted);
       return { id: deleted.id, externalId: deleted.externalId };
     },
 
     async monitor(_request, context): Promise<MonitorResponse> {
-      const stats = await core.stats({ signal: context.signal });
+      const stats = await core.stats(context);
       const pointIndex = core.pointIndexStatus();
       return {
         nThings: stats.nThings,

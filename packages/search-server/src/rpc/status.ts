@@ -1,5 +1,5 @@
 import { type ErrorCode, isGeoSearchError } from '@geosearch/search-core';
-import { Status } from 'nice-grpc';
+import { Status } from 'nice-grpc-common';
 
 /** The one mapping from core error codes to gRPC status codes. */
 export const statusOfCode: Readonly<Record<ErrorCode, Status>> = {
