@@ -216,6 +216,41 @@ it('hands a client stream over message by message, in order', async () => {
   expect(response.rejections.at(-1)?.externalId).toBe('b49');
 });
 
+it("aborts a client stream's signal when the caller cancels it", async () => {
+  const host = createGrpcHost();
+  const received: string[] = [];
+  const outcome: { ended?: string; aborted?: boolean } = {};
+  host.add(
+    SearchServiceDefinition,
+    handlers({
+      async importThings(requests, context) {
+        try {
+          for await (const request of requests) received.push(...request.geojson);
+          outcome.ended = 'normally';
+        } catch (error) {
+          outcome.ended = String(error);
+        }
+        // nice-grpc's client half-closes, then cancels: the end may come first, the abort after it.
+        await once(AbortSignal.any([context.signal, AbortSignal.timeout(2_000)]), 'abort');
+        outcome.aborted = context.signal.aborted;
+        throw context.signal.reason;
+      },
+    }),
+  );
+  const { search } = await serve(host);
+  const controller = new AbortController();
+  async function* requests(): AsyncIterable<Partial<ImportThingsRequest>> {
+    yield { geojson: ['first'] };
+    await expect.poll(() => received).toEqual(['first']);
+    controller.abort();
+    await new Promise(() => {}); // never ends on its own: only the cancellation ends the call
+  }
+  const error = await search.importThings(requests(), { signal: controller.signal }).catch((e: unknown) => e);
+  expect((error as Error).name).toBe('AbortError');
+  await expect.poll(() => outcome.aborted).toBe(true);
+  expect(outcome.ended).toBeDefined();
+});
+
 it('runs a nice-grpc implementation, and ends its response streams with OK on endStreams', async () => {
   const host = createGrpcHost();
   const state = HealthState();

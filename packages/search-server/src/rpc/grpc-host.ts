@@ -159,6 +159,11 @@ export class RpcContext implements CallContext {
     return this.#controller.signal;
   }
 
+  /** Aborts the signal: the host saw the call end before grpc-js reported it cancelled. */
+  abort(): void {
+    if (!this.signal.aborted) this.#controller?.abort();
+  }
+
   /** Whether the caller cancelled (or the deadline passed), without making a signal. */
   get cancelled(): boolean {
     return this.#call.cancelled || (this.#controller?.signal.aborted ?? false);
@@ -255,11 +260,24 @@ function grpcMethod(
 const isTsProto = (definition: object): definition is ServiceDefinition =>
   'fullName' in definition && 'methods' in definition;
 
-/** The incoming messages of a streaming call; ending the iteration early leaves the call open. */
-function incoming(
+/**
+ * The incoming messages of a streaming call; ending the iteration early
+ * leaves the call open. A stream grpc-js destroys because the call was
+ * cancelled throws an AbortError, with the context's signal aborted. (A
+ * caller may also half-close and then cancel, as nice-grpc's client does: the
+ * messages end normally and the signal aborts when the cancellation arrives.)
+ */
+async function* incoming(
   call: grpc.ServerReadableStream<unknown, unknown> | grpc.ServerDuplexStream<unknown, unknown>,
-) {
-  return call.iterator({ destroyOnReturn: false }) as AsyncIterable<unknown>;
+  context: RpcContext,
+): AsyncGenerator<unknown, void, undefined> {
+  try {
+    yield* call.iterator({ destroyOnReturn: false });
+  } catch (error) {
+    if (!call.cancelled) throw error;
+    context.abort();
+    throw new DOMException('the call was cancelled', 'AbortError');
+  }
 }
 
 /** Creates a {@link GrpcHost}. */
@@ -352,7 +370,7 @@ export function createGrpcHost(options: GrpcHostOptions = {}): GrpcHost {
       return method.requestStream
         ? (stream: grpc.ServerReadableStream<unknown, unknown>, callback: grpc.sendUnaryData<unknown>) => {
             const context = new RpcContext(stream);
-            finish(call(incoming(stream), context), context, callback);
+            finish(call(incoming(stream, context), context), context, callback);
           }
         : (unary: grpc.ServerUnaryCall<unknown, unknown>, callback: grpc.sendUnaryData<unknown>) => {
             const context = new RpcContext(unary);
@@ -362,7 +380,7 @@ export function createGrpcHost(options: GrpcHostOptions = {}): GrpcHost {
     return method.requestStream
       ? (duplex: grpc.ServerDuplexStream<unknown, unknown>) => {
           const context = new RpcContext(duplex, streamsEnded.signal);
-          respond(path, duplex, context, () => handler(incoming(duplex), context));
+          respond(path, duplex, context, () => handler(incoming(duplex, context), context));
         }
       : (writable: grpc.ServerWritableStream<unknown, unknown>) => {
           const context = new RpcContext(writable, streamsEnded.signal);
