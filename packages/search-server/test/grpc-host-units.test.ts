@@ -283,6 +283,22 @@ it('runs a nice-grpc implementation, and ends its response streams with OK on en
   expect(later).toEqual([2]);
 });
 
+it('takes an implementation whose methods are on its prototype (a class instance)', async () => {
+  class Checker {
+    constructor(private readonly status: number) {}
+    async check() {
+      return { status: this.status };
+    }
+    async *watch() {
+      yield { status: this.status };
+    }
+  }
+  const host = createGrpcHost();
+  host.addImplementation(HealthDefinition, new Checker(2));
+  const { health } = await serve(host);
+  expect(await health.check({ service: '' })).toEqual({ status: 2 });
+});
+
 it('refuses services added after listen, and a handler missing for a method', async () => {
   const host = createGrpcHost();
   expect(() => host.add(SearchServiceDefinition, { search: unimplemented } as never)).toThrow(

@@ -285,6 +285,7 @@ export function createGrpcHost(options: GrpcHostOptions = {}): GrpcHost {
   const added: { definition: grpc.ServiceDefinition; implementation: grpc.UntypedServiceImplementation }[] =
     [];
   let server: grpc.Server | undefined;
+  let listened = false;
   const streamsEnded = new AbortController();
 
   const statusOf = (path: string, error: unknown, context: RpcContext): Partial<grpc.StatusObject> => {
@@ -393,7 +394,7 @@ export function createGrpcHost(options: GrpcHostOptions = {}): GrpcHost {
     handlers: Record<string, AnyHandler>,
     wrap: HandlerWrapper | undefined,
   ) => {
-    if (server !== undefined) throw new Error('services must be added before listen()');
+    if (listened) throw new Error('services must be added before listen()');
     const implementation: grpc.UntypedServiceImplementation = {};
     for (const [name, method] of Object.entries(definition)) {
       const handler = handlers[name];
@@ -416,10 +417,12 @@ export function createGrpcHost(options: GrpcHostOptions = {}): GrpcHost {
       ]),
     ) as grpc.ServiceDefinition;
 
-  const bound = (implementation: object) => {
+  /** The implementation's method for each of the definition's methods, bound to it (it may be a class instance). */
+  const bound = (definition: grpc.ServiceDefinition, implementation: object) => {
     const handlers: Record<string, AnyHandler> = {};
-    for (const [name, value] of Object.entries(implementation)) {
-      if (typeof value === 'function') handlers[name] = value.bind(implementation);
+    for (const name of Object.keys(definition)) {
+      const method: unknown = (implementation as Record<string, unknown>)[name];
+      if (typeof method === 'function') handlers[name] = method.bind(implementation);
     }
     return handlers;
   };
@@ -430,10 +433,11 @@ export function createGrpcHost(options: GrpcHostOptions = {}): GrpcHost {
     },
     addImplementation(definition, implementation) {
       const grpcDefinition = isTsProto(definition) ? toGrpcDefinition(definition, true) : definition;
-      register(grpcDefinition, bound(implementation), undefined);
+      register(grpcDefinition, bound(grpcDefinition, implementation), undefined);
     },
     async listen(address, credentials) {
-      if (server !== undefined) throw new Error('listen() was already called');
+      if (listened) throw new Error('listen() was already called');
+      listened = true;
       const next = new grpc.Server(options.channelOptions);
       for (const { definition, implementation } of added) next.addService(definition, implementation);
       server = next;
@@ -443,6 +447,7 @@ export function createGrpcHost(options: GrpcHostOptions = {}): GrpcHost {
         });
       } catch (error) {
         server = undefined;
+        listened = false;
         next.forceShutdown();
         throw error;
       }
