@@ -2,10 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { getHeapStatistics } from 'node:v8';
 import { SearchServiceDefinition } from '@geosearch/generated';
-import { descriptorSet } from '@geosearch/generated/descriptor-set';
 import { type CoreEvent, createSearchCore, migrateToLatest, type SearchCore } from '@geosearch/search-core';
 import { HealthDefinition, HealthServiceImpl, HealthState } from 'nice-grpc-server-health';
-import { ServerReflection, ServerReflectionService } from 'nice-grpc-server-reflection';
 import { type Config, configKeys } from './config/schema.js';
 import { openDatabase, type ServerDatabase } from './database.js';
 import type { ServerExtension } from './extension.js';
@@ -15,6 +13,7 @@ import { createCallTelemetry } from './rpc/call-telemetry.js';
 import { createErrorMapper } from './rpc/error-mapper.js';
 import { createGrpcHost } from './rpc/grpc-host.js';
 import { replaceHttp2StreamMaps } from './rpc/http2-stream-tables.js';
+import { lazyReflection } from './rpc/lazy-reflection.js';
 import { createSearchService } from './rpc/search-service.js';
 import { loadSampleDataIfEmpty } from './sample-data.js';
 import { createLogger, type ServerLogger } from './telemetry/logger.js';
@@ -192,10 +191,8 @@ export async function startSearchServer(
     },
   );
   server.addImplementation(HealthDefinition, HealthServiceImpl(health));
-  server.addImplementation(
-    ServerReflectionService,
-    ServerReflection(descriptorSet, [SearchServiceDefinition.fullName, 'grpc.health.v1.Health']),
-  );
+  const reflection = lazyReflection([SearchServiceDefinition.fullName, 'grpc.health.v1.Health']);
+  server.addImplementation(reflection.definition, reflection.implementation);
 
   const setServing = (serving: boolean) => {
     const status = serving ? 'healthy' : 'unhealthy';
