@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { FieldViolation } from './errors.js';
 import type { Limits } from './limits.js';
 import { isStorableText, UNSTORABLE_TEXT, violationsOf } from './validation.js';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { type FieldViolation, invalidArgument } from './errors.js';
 import type { Limits } from './limits.js';
 

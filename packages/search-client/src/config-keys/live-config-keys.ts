@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 const int = (min: number, max: number) => z.coerce.number().int('must be a whole number').min(min).max(max);
 const num = (min: number, max: number) => z.coerce.number().min(min).max(max);
