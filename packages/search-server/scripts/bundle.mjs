@@ -77,7 +77,13 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     // from node_modules only when kafka_brokers is set: V8 keeps a script's whole source in memory, and
     // parses it all at load. The same for the sample countries (world-atlas's 0.7 MB of JSON), read only
     // when the sample data is loaded into an empty database. The single executable bundles both (it has
-    // no node_modules).
-    external: ['@geosearch/search-core/pglite', '@platformatic/kafka', 'world-atlas'],
+    // no node_modules). The same for server reflection (nice-grpc-server-reflection with google-protobuf, about
+    // 0.45 MB), loaded at its first call (src/rpc/lazy-reflection.ts).
+    external: [
+      '@geosearch/search-core/pglite',
+      '@platformatic/kafka',
+      'world-atlas',
+      'nice-grpc-server-reflection',
+    ],
   });
 }

@@ -3,6 +3,8 @@ import { copyFileSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path';
 import { SearchServiceDefinition } from '@geosearch/generated';
 import { createChannel, createClient } from 'nice-grpc';
+import { ServerReflectionService } from 'nice-grpc-server-reflection';
+import { ServerReflectionRequest } from 'nice-grpc-server-reflection/lib/proto/grpc/reflection/v1/reflection_pb.js';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import {
   postgresDatabase,
@@ -64,6 +66,23 @@ async function searchBerlin(address: string): Promise<string[]> {
   }
 }
 
+/** The services server reflection lists (the bin's bundle loads reflection from node_modules at this first call). */
+async function listServices(address: string): Promise<string[]> {
+  const channel = createChannel(address);
+  try {
+    const reflection = createClient(ServerReflectionService, channel);
+    async function* ask() {
+      yield new ServerReflectionRequest().setListServices('');
+    }
+    for await (const response of reflection.serverReflectionInfo(ask())) {
+      return (response.getListServicesResponse()?.getServiceList() ?? []).map((s) => s.getName()).sort();
+    }
+    return [];
+  } finally {
+    channel.close();
+  }
+}
+
 describe('packaging', () => {
   it("keeps the bin's bundle ASCII-only, so that V8 holds its source in one byte a character", () => {
     const bundle = readFileSync(
@@ -97,6 +116,10 @@ describe('packaging', () => {
       timeoutMs: 180_000,
     });
     expect(await searchBerlin(server.address)).toEqual(['Germany']);
+    expect(await listServices(server.address)).toEqual([
+      'geosearch.v1.SearchService',
+      'grpc.health.v1.Health',
+    ]);
     await expectServerV8Settings(server.logs);
     // The bin's shebang also keeps glibc's malloc to one arena (see bin/search-server.js).
     expect(server.logs.find((record) => record.msg === 'serving')?.mallocArenaMax).toBe('1');
@@ -120,6 +143,10 @@ describe('packaging', () => {
         cwd: folder,
       });
       expect(await searchBerlin(server.address)).toEqual(['Germany']);
+      expect(await listServices(server.address)).toEqual([
+        'geosearch.v1.SearchService',
+        'grpc.health.v1.Health',
+      ]);
       await expectServerV8Settings(server.logs);
       expect(await server.stop()).toBe(0);
     },
