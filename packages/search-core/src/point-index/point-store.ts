@@ -59,10 +59,10 @@ const NUMBERS_PER_SLOT = 7; // min lng, min lat, max lng, max lat, version, crea
  * tree's nodes) and per thing (id, numbers, piece range, id table entry at half
  * load, string offsets); the strings' UTF-8 bytes are added.
  */
-const PIECE_BYTES = 4 + 4 + 4 + 18 + 8 + 24;
+const PIECE_BYTES = 4 + 4 + 4 + 10 + 8 + 24;
 const THING_BYTES = 8 + NUMBERS_PER_SLOT * 8 + 8 + 8 + 16;
 
-type TypedArray = Float64Array | Int32Array | Uint32Array | Int16Array;
+type TypedArray = Float64Array | Float32Array | Int32Array | Uint32Array | Int16Array;
 
 /**
  * `array`, or a copy a quarter larger (at least) when it cannot hold `length`
@@ -183,7 +183,7 @@ export function createPointStore(capacity?: PointStoreCapacity): PointStore {
   let boundCount = 0;
   let coords = new Int32Array((capacity?.vertices ?? 0) * 2);
   // Per piece, the frame of its coordinates: x = origin x + k * 2^exponent (and y alike).
-  let pieceOrigin = new Float64Array(piecesAhead * 2);
+  let pieceOrigin = new Float32Array(piecesAhead * 2);
   let pieceExponent = new Int16Array(piecesAhead);
   let coordCount = 0;
   let vertices = 0;
@@ -227,9 +227,15 @@ export function createPointStore(capacity?: PointStoreCapacity): PointStore {
     // The frame spans every ring, holes too (valid holes lie inside the shell; others must fit as well).
     box.set(EMPTY_BOX);
     for (const ring of rings) growBox(box, ring, 0, ring.length);
+    // The origin is the box's low corner rounded down to a float32, which is how it is stored (8 bytes, not 16).
     const own =
       (box[0] as number) <= (box[2] as number)
-        ? quantizeFrame(box[0] as number, box[1] as number, box[2] as number, box[3] as number)
+        ? quantizeFrame(
+            float32AtMost(box[0] as number),
+            float32AtMost(box[1] as number),
+            box[2] as number,
+            box[3] as number,
+          )
         : EMPTY_FRAME;
     pieceOrigin[p * 2] = own.originX;
     pieceOrigin[p * 2 + 1] = own.originY;
@@ -314,7 +320,7 @@ export function createPointStore(capacity?: PointStoreCapacity): PointStore {
       pieceSlot: new Int32Array(live),
       pieceFirstBound: new Uint32Array(live),
       pieceRings: new Uint32Array(live),
-      pieceOrigin: new Float64Array(live * 2),
+      pieceOrigin: new Float32Array(live * 2),
       pieceExponent: new Int16Array(live),
     };
     let liveBounds = 0;
