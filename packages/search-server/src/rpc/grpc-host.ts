@@ -290,16 +290,11 @@ export function createGrpcHost(options: GrpcHostOptions = {}): GrpcHost {
 
   const statusOf = (path: string, error: unknown, context: RpcContext): Partial<grpc.StatusObject> => {
     const metadata = context.grpcTrailer();
-    if (error instanceof ServerError) {
-      return { code: error.code as number, details: error.details, ...(metadata ? { metadata } : {}) };
-    }
-    if (isAbortError(error)) {
-      return {
-        code: Status.CANCELLED as number,
-        details: 'the call was cancelled',
-        ...(metadata ? { metadata } : {}),
-      };
-    }
+    const trailer = metadata ? { metadata } : {};
+    if (error instanceof ServerError)
+      return { code: error.code as number, details: error.details, ...trailer };
+    if (isAbortError(error))
+      return { code: Status.CANCELLED as number, details: 'the call was cancelled', ...trailer };
     options.onUnexpectedError?.(error, path);
     return { code: Status.UNKNOWN as number, details: 'unknown server error' };
   };
