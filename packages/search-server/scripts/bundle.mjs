@@ -14,6 +14,7 @@
 // zod is imported as a namespace everywhere (`import * as z from 'zod'`, not `import { z }`): esbuild then
 // keeps only the exports used, and drops zod's other locales: bundle 3.6 -> 3.1 MB, idle RSS on 100k
 // polygons 112.7-114.4 -> 109.0-109.3 MB and V8's heap used 14.1-14.2 -> 13.0 MiB (3 starts each).
+// The bundle is minified, names kept (see `minifyWhitespace` below).
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -52,6 +53,11 @@ export async function bundleServer({ entry, outfile, external = [] }) {
     alias: { '@platformatic/wasm-utils': wasmUtils },
     logLevel: 'warning',
     legalComments: 'none',
+    // Whitespace and syntax minified, names kept (stack traces still name their functions): V8 keeps the
+    // script's whole source in its heap. Bundle 2.6 -> 1.7 MB, heap used on 100k polygons 12.4 -> 10.9 MiB
+    // (3 starts each). Renaming identifiers as well made it 1.2 MB but took more heap (11.4 MiB).
+    minifyWhitespace: true,
+    minifySyntax: true,
   });
   writeFileSync(outfile, asciiOnly(readFileSync(outfile, 'utf8')));
   return outfile;
