@@ -122,28 +122,34 @@ describe('WKB polygons', () => {
     expect(() => polygonsFromWkb(Uint8Array.from([2, ...polygon.subarray(1)]))).toThrow(/byte order 2/);
   });
 
-  it('picks the finest power-of-two unit that spans a piece in 2^30 steps and errs under 1/8 of it', () => {
-    // The figures its comment gives: an octagon 0.01 degrees wide, a 40-degree piece of a country.
-    expect(quantizeFrame(100, 10, 100.01, 10.01).exponent).toBe(-36);
-    expect(quantizeFrame(-20, 30, 20, 60).exponent).toBe(-24);
-    expect(quantizeFrame(5, 5, 5, 5).exponent).toBe(-47); // a single point: bound by its magnitude only
-    let seed = 9;
-    const next = () => {
-      seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0;
-      return seed / 2 ** 32;
-    };
-    for (let i = 0; i < 5000; i++) {
-      const minX = next() * 360 - 180;
-      const minY = next() * 180 - 90;
-      const width = 10 ** (next() * 14 - 12);
-      const frame = quantizeFrame(minX, minY, minX + width, minY + width * next());
-      const unit = 2 ** frame.exponent;
-      const magnitude = Math.max(Math.abs(minX), Math.abs(minX + width), Math.abs(minY), 1);
-      expect(width / unit).toBeLessThanOrEqual(2 ** 30);
-      expect(magnitude).toBeLessThanOrEqual(unit * 2 ** 50);
-      // Finest: half the unit breaks one of the two bounds.
-      expect(width / (unit / 2) > 2 ** 30 || magnitude > (unit / 2) * 2 ** 50).toBe(true);
-      expect([frame.originX, frame.originY]).toEqual([minX, minY]);
-    }
-  });
+  it.each([
+    ['2^30', 2 ** 30],
+    ['2^16 - 1', 2 ** 16 - 1],
+  ])(
+    'picks the finest power-of-two unit that spans a piece in %s steps and errs under 1/8 of it',
+    (_, steps) => {
+      // The figures its comment gives: an octagon 0.01 degrees wide, a 40-degree piece of a country.
+      expect(quantizeFrame(100, 10, 100.01, 10.01, steps).exponent).toBe(steps === 2 ** 30 ? -36 : -22);
+      expect(quantizeFrame(-20, 30, 20, 60).exponent).toBe(-24);
+      expect(quantizeFrame(5, 5, 5, 5, steps).exponent).toBe(-47); // a single point: bound by its magnitude only
+      let seed = 9;
+      const next = () => {
+        seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0;
+        return seed / 2 ** 32;
+      };
+      for (let i = 0; i < 5000; i++) {
+        const minX = next() * 360 - 180;
+        const minY = next() * 180 - 90;
+        const width = 10 ** (next() * 14 - 12);
+        const frame = quantizeFrame(minX, minY, minX + width, minY + width * next(), steps);
+        const unit = 2 ** frame.exponent;
+        const magnitude = Math.max(Math.abs(minX), Math.abs(minX + width), Math.abs(minY), 1);
+        expect(width / unit).toBeLessThanOrEqual(steps);
+        expect(magnitude).toBeLessThanOrEqual(unit * 2 ** 50);
+        // Finest: half the unit breaks one of the two bounds.
+        expect(width / (unit / 2) > steps || magnitude > (unit / 2) * 2 ** 50).toBe(true);
+        expect([frame.originX, frame.originY]).toEqual([minX, minY]);
+      }
+    },
+  );
 });

@@ -45,6 +45,22 @@ function bruteForce(things: Map<number, StoredThing>, lng: number, lat: number):
     .sort((a, b) => a - b);
 }
 
+/** The distance from (`lng`, `lat`) to the nearest edge of `rings`, in degrees. */
+function distanceToEdges(rings: PolygonRings, lng: number, lat: number): number {
+  let nearest = Number.POSITIVE_INFINITY;
+  for (const ring of rings) {
+    for (let i = 0; i + 3 < ring.length; i += 2) {
+      const x1 = ring[i] as number;
+      const y1 = ring[i + 1] as number;
+      const dx = (ring[i + 2] as number) - x1;
+      const dy = (ring[i + 3] as number) - y1;
+      const t = Math.min(1, Math.max(0, ((lng - x1) * dx + (lat - y1) * dy) / (dx * dx + dy * dy || 1)));
+      nearest = Math.min(nearest, Math.hypot(x1 + t * dx - lng, y1 + t * dy - lat));
+    }
+  }
+  return nearest;
+}
+
 function random(seed: number): () => number {
   let s = seed >>> 0;
   return () => {
@@ -170,46 +186,69 @@ describe('point store', () => {
       expect(exact).not.toBe('boundary');
       return true;
     };
-    for (let id = 1; id <= 600; id++) {
-      const rings = polygons[id] as PolygonRings;
+    let narrowPieces = 0;
+    let farProbes = 0;
+    /** Probes thing `id` at a point; one farther than two of its units from its every edge must be answered. */
+    const units = polygons.map((rings) => {
       const shell = rings[0] as readonly number[];
+      const xs = shell.filter((_, i) => i % 2 === 0);
+      const ys = shell.filter((_, i) => i % 2 === 1);
+      const width = Math.max(Math.max(...xs) - Math.min(...xs), Math.max(...ys) - Math.min(...ys));
+      // Pieces under 0.5° across are stored in 16-bit steps of under 2 / 65535 of their width; larger
+      // ones in 32-bit steps of 2^-29 of it at most.
+      if (width < 0.5) narrowPieces++;
+      return (2 * width) / (width < 0.5 ? 65535 : 2 ** 30);
+    });
+    const check = (id: number, lng: number, lat: number) => {
+      const rings = polygons[id] as PolygonRings;
+      const answered = probe(id, lng, lat);
+      if (distanceToEdges(rings, lng, lat) > 2.5 * (units[id] as number)) {
+        expect(answered, `thing ${id} at ${lng}, ${lat}`).toBe(true);
+        farProbes++;
+      }
+    };
+    for (let id = 1; id <= 600; id++) {
+      const shell = (polygons[id] as PolygonRings)[0] as readonly number[];
       for (let k = 0; k + 3 < shell.length; k += 2) {
         const [x1, y1, x2, y2] = shell.slice(k, k + 4) as [number, number, number, number];
-        probe(id, x1, y1); // a vertex: on the boundary
+        check(id, x1, y1); // a vertex: on the boundary
         for (const t of [0.5, next()]) {
           const x = x1 + t * (x2 - x1);
           const y = y1 + t * (y2 - y1);
-          // On the edge (as near as float64 gets), and off it on both sides, by a growing share of its
-          // length; from 1e-7 of it on, always farther than two units (the unit is 2^-30 of the polygon's
-          // width at most), so always answered.
-          for (const d of [0, 1e-15, 1e-13, 1e-11, 1e-9, 1e-7, 1e-5]) {
-            const outward = probe(id, x + d * (y2 - y1), y - d * (x2 - x1));
-            const inward = probe(id, x - d * (y2 - y1), y + d * (x2 - x1));
-            if (d >= 1e-7) expect([outward, inward]).toEqual([true, true]);
+          // On the edge (as near as float64 gets), and off it on both sides, by a growing share of its length.
+          for (const d of [0, 1e-15, 1e-13, 1e-11, 1e-9, 1e-7, 1e-5, 1e-3, 1e-2]) {
+            check(id, x + d * (y2 - y1), y - d * (x2 - x1));
+            check(id, x - d * (y2 - y1), y + d * (x2 - x1));
           }
         }
       }
     }
     expect(left).toBeGreaterThan(0); // every vertex, for one
-    // Random points around the polygons are all answered.
+    expect(narrowPieces).toBeGreaterThan(100); // both kinds of piece are covered
+    expect(narrowPieces).toBeLessThan(500);
+    expect(farProbes).toBeGreaterThan(20_000);
+    // Random points around the polygons: all answered but those within two units of an edge.
+    const before = farProbes;
     for (let i = 0; i < 20_000; i++) {
       const id = 1 + Math.floor(next() * 600);
       const shell = (polygons[id] as PolygonRings)[0] as readonly number[];
       const spread = Math.abs((shell[0] as number) - (shell[4] as number)) * 4;
       const lng = (shell[0] as number) + (next() - 0.5) * spread;
-      expect(probe(id, lng, (shell[1] as number) + (next() - 0.5) * spread)).toBe(true);
+      check(id, lng, (shell[1] as number) + (next() - 0.5) * spread);
     }
+    expect(farProbes - before).toBeGreaterThan(19_900);
   });
 
   it('finds points next to the edges of pieces in its tree, whose float32 boxes are rounded outwards', () => {
     // Coordinates that float32 cannot hold (0.1 and its multiples): rounded to nearest, about half of
     // the boxes would shrink past their own edges, and points just inside those edges would be missed.
+    // Pieces 0.6° across, stored in 32-bit steps: the database is asked only within nanodegrees of an edge.
     const store = createPointStore();
-    const size = 0.1;
+    const size = 0.6;
     const corners: [number, number, number][] = [];
     for (let i = 0; i < 700; i++) {
-      const lng = -179.9 + (i % 35) * 0.3 + 1e-9 * i;
-      const lat = -60.7 + Math.floor(i / 35) * 0.3;
+      const lng = -179.9 + (i % 35) * 0.9 + 1e-9 * i;
+      const lat = -60.7 + Math.floor(i / 35) * 0.9;
       store.put(squareThing(i + 1, lng, lat, size));
       corners.push([i + 1, lng, lat]);
     }

@@ -119,19 +119,26 @@ export interface QuantizeFrame {
 /**
  * The frame for a piece whose coordinates lie in `[minX, maxX] x [minY,
  * maxY]`: the origin at the box's low corner, and the smallest power-of-two
- * unit that spans the box in at most 2^30 units (so integers fit an Int32
- * with room to spare) and is at least 2^-50 of the largest coordinate (so
- * that subtracting the origin in floating point errs by at most 1/8 unit).
- * An octagon 0.01° wide gets units of 2^-36° (about 1.6 µm), a 40° piece of a
- * country 2^-24° (about 7 mm).
+ * unit that spans the box in at most `steps` units (by default 2^30, so
+ * integers fit an Int32 with room to spare) and is at least 2^-50 of the
+ * largest coordinate (so that subtracting the origin in floating point errs
+ * by at most 1/8 unit). In 2^30 steps, an octagon 0.01° wide gets units of
+ * 2^-36° (about 1.6 µm), a 40° piece of a country 2^-24° (about 7 mm); in
+ * 2^16 - 1 steps (a Uint16), the octagon gets 2^-22° (about 2.7 cm).
  */
-export function quantizeFrame(minX: number, minY: number, maxX: number, maxY: number): QuantizeFrame {
+export function quantizeFrame(
+  minX: number,
+  minY: number,
+  maxX: number,
+  maxY: number,
+  steps = 2 ** 30,
+): QuantizeFrame {
   const extent = Math.max(maxX - minX, maxY - minY);
   const magnitude = Math.max(Math.abs(minX), Math.abs(maxX), Math.abs(minY), Math.abs(maxY), 1);
   let exponent = Math.ceil(Math.log2(magnitude)) - 50;
-  if (extent > 0) exponent = Math.max(exponent, Math.ceil(Math.log2(extent)) - 30);
+  if (extent > 0) exponent = Math.max(exponent, Math.ceil(Math.log2(extent / steps)));
   // log2 of a float can land a hair off an integer: make both bounds hold exactly.
-  while (extent / 2 ** exponent > 2 ** 30 || magnitude > 2 ** (exponent + 50)) exponent++;
+  while (extent / 2 ** exponent > steps || magnitude > 2 ** (exponent + 50)) exponent++;
   return { originX: minX, originY: minY, exponent };
 }
 

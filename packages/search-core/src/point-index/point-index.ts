@@ -14,8 +14,9 @@ import { type PolygonRings, polygonsFromWkb } from './wkb.js';
 /** Options of the in-memory point index. */
 export interface PointIndexOptions {
   /**
-   * Most memory the index may hold, in bytes, by its own estimate (about 8
-   * bytes a vertex plus 200 a thing in one piece with short names); with more data it
+   * Most memory the index may hold, in bytes, by its own estimate (4 bytes
+   * a vertex of a piece under about 0.5° across, 8 of a larger one, plus
+   * about 200 a thing in one piece with short names); with more data it
    * stays off and point searches go to the database. Default 1 GiB.
    */
   readonly maxBytes?: number;
@@ -190,9 +191,13 @@ export function createPointIndex(
 
   /** What a full load will hold (an estimate: data may change while it loads). */
   async function measure(): Promise<PointStoreCapacity> {
+    // Wide: the pieces the store keeps in 32-bit coordinates (about 0.5° across or more; a hint for sizing).
     const { rows } = await sql<Record<keyof PointStoreCapacity, string | number | null>>`
       SELECT (SELECT count(*) FROM things) AS things, count(*) AS pieces,
-             sum(ST_NRings(geom)) AS rings, sum(ST_NPoints(geom)) AS vertices
+             sum(ST_NRings(geom)) AS rings, sum(ST_NPoints(geom)) AS vertices,
+             sum(ST_NPoints(geom)) FILTER (
+               WHERE greatest(ST_XMax(geom) - ST_XMin(geom), ST_YMax(geom) - ST_YMin(geom)) > 0.4999
+             ) AS "wideVertices"
       FROM thing_parts`.execute(db);
     const row = rows[0];
     return {
@@ -200,6 +205,7 @@ export function createPointIndex(
       pieces: Number(row?.pieces ?? 0),
       rings: Number(row?.rings ?? 0),
       vertices: Number(row?.vertices ?? 0),
+      wideVertices: Number(row?.wideVertices ?? 0),
     };
   }
 

@@ -1,7 +1,12 @@
 import Flatbush from 'flatbush';
 import type { Thing } from '../thing.js';
 import { createIdTable } from './id-table.js';
-import { locateInQuantizedPolygon, NEAR_UNITS, quantizeFrame } from './point-in-polygon.js';
+import {
+  locateInQuantizedPolygon,
+  NEAR_UNITS,
+  type QuantizeFrame,
+  quantizeFrame,
+} from './point-in-polygon.js';
 import type { PolygonRings } from './wkb.js';
 
 /** The basic view of a thing, as the store keeps it (dates in epoch ms, properties as JSON text). */
@@ -54,15 +59,22 @@ export interface PointStore {
 const MAX_UNINDEXED = 512;
 const NUMBERS_PER_SLOT = 7; // min lng, min lat, max lng, max lat, version, created, updated
 /**
- * Bytes per piece (owner, first bound, ring count, frame origin and
- * exponent, a bound, its tree entry: a float32 box and an index, with the
+ * Bytes per piece (owner, first bound, ring count, frame origin, exponent
+ * and width, a bound, its tree entry: a float32 box and an index, with the
  * tree's nodes) and per thing (id, numbers, piece range, id table entry at half
  * load, string offsets); the strings' UTF-8 bytes are added.
  */
-const PIECE_BYTES = 4 + 4 + 4 + 10 + 8 + 24;
+const PIECE_BYTES = 4 + 4 + 4 + 11 + 8 + 24;
 const THING_BYTES = 8 + NUMBERS_PER_SLOT * 8 + 8 + 8 + 16;
 
-type TypedArray = Float64Array | Float32Array | Int32Array | Uint32Array | Int16Array;
+type TypedArray =
+  | Float64Array
+  | Float32Array
+  | Int32Array
+  | Uint32Array
+  | Int16Array
+  | Uint16Array
+  | Uint8Array;
 
 /**
  * `array`, or a copy a quarter larger (at least) when it cannot hold `length`
@@ -127,6 +139,16 @@ function growBox(box: Float64Array, values: ArrayLike<number>, start: number, en
   }
 }
 
+/**
+ * A piece whose coordinates span at most 2^16 - 1 units of at most 2^-17°
+ * (0.5°, about 55 km, in units of 85 cm or less) is stored as Uint16
+ * steps (4 bytes a vertex); a larger one as Int32 steps of 2^-30 of its
+ * extent (8 bytes). Near its edges, within two units, the database is asked:
+ * 1.7 m at most for a small piece, about 5 cm for an octagon 0.01° wide.
+ */
+const NARROW_STEPS = 2 ** 16 - 1;
+const NARROW_MAX_EXPONENT = -17;
+
 /** What a store will hold, when known before it is filled: its arrays are sized once instead of grown. */
 export interface PointStoreCapacity {
   readonly things: number;
@@ -135,20 +157,31 @@ export interface PointStoreCapacity {
   readonly rings: number;
   /** Coordinate pairs of all rings. */
   readonly vertices: number;
+  /** Of `vertices`, those of pieces too large for 16-bit coordinates (about 0.5° across or more); default 0. */
+  readonly wideVertices?: number;
 }
 
-/** {@link PointStore.bytes} of a store holding `capacity`, without the things' strings. */
+/**
+ * {@link PointStore.bytes} of a store holding `capacity`, without the
+ * things' strings: at least 4 bytes a vertex, 8 for those counted in `wideVertices`.
+ */
 export function estimateBytes(capacity: PointStoreCapacity): number {
-  return capacity.vertices * 8 + capacity.pieces * PIECE_BYTES + capacity.things * THING_BYTES;
+  return (
+    capacity.vertices * 4 +
+    (capacity.wideVertices ?? 0) * 4 +
+    capacity.pieces * PIECE_BYTES +
+    capacity.things * THING_BYTES
+  );
 }
 
 /**
  * An empty {@link PointStore}. Everything numeric sits in typed arrays
  * (coordinates, ring bounds, thing fields). Each piece's coordinates are
- * Int32 steps of a power-of-two unit from its box's corner (see
- * `quantizeFrame`): half the memory of float64, exact except within two
- * units (µm for a small piece, mm for a large one) of an edge, where
- * `covering` answers undefined. The spatial index is a packed
+ * integer steps of a power-of-two unit from its box's corner (see
+ * `quantizeFrame`): Uint16 for a piece under about 0.5° across, Int32
+ * otherwise (see {@link NARROW_STEPS}); a quarter or half the memory of
+ * float64, exact except within two units of an edge (cm for a small piece,
+ * mm for a large one), where `covering` answers undefined. The spatial index is a packed
  * Hilbert R-tree (flatbush) of the pieces' boxes as float32, rounded outwards;
  * what was put since the tree was built is scanned by its boxes, kept apart
  * until the tree takes them. A piece's box is not kept twice: the tree is
@@ -173,7 +206,7 @@ export function createPointStore(capacity?: PointStoreCapacity): PointStore {
   let textEnd = 0;
   let deadText = 0;
   let textBounds = new Uint32Array(things * 4);
-  // Pieces: owner slot (-1 once removed), and rings as runs of `coords` delimited by `bounds`.
+  // Pieces: owner slot (-1 once removed), and rings as runs of `narrow` or `wide` delimited by `bounds`.
   let pieceCount = 0;
   let deadPieces = 0;
   let pieceSlot = new Int32Array(piecesAhead);
@@ -181,12 +214,18 @@ export function createPointStore(capacity?: PointStoreCapacity): PointStore {
   let pieceRings = new Uint32Array(piecesAhead);
   let bounds = new Uint32Array((capacity?.rings ?? 0) + piecesAhead);
   let boundCount = 0;
-  let coords = new Int32Array((capacity?.vertices ?? 0) * 2);
+  // Coordinates of narrow pieces (Uint16) and of wide ones (Int32); a piece's bounds index its own array.
+  const wideAhead = Math.min(capacity?.wideVertices ?? 0, capacity?.vertices ?? 0);
+  let narrow = new Uint16Array(((capacity?.vertices ?? 0) - wideAhead) * 2);
+  let narrowCount = 0;
+  let wide = new Int32Array(wideAhead * 2);
+  let wideCount = 0;
+  let pieceWide = new Uint8Array(piecesAhead);
   // Per piece, the frame of its coordinates: x = origin x + k * 2^exponent (and y alike).
   let pieceOrigin = new Float32Array(piecesAhead * 2);
   let pieceExponent = new Int16Array(piecesAhead);
-  let coordCount = 0;
   let vertices = 0;
+  let wideVertices = 0; // of `vertices`, in wide pieces
   let tree: Flatbush | undefined;
   let indexed = 0; // pieces [0, indexed) are in the tree
   // The boxes of pieces [indexed, pieceCount), four numbers each (min lng, min lat, max lng, max lat);
@@ -204,7 +243,7 @@ export function createPointStore(capacity?: PointStoreCapacity): PointStore {
     const first = pieceFirstBound[p] as number;
     const end = (pieceRings[p] as number) > 0 ? (bounds[first + 1] as number) : (bounds[first] as number);
     box.set(EMPTY_BOX);
-    growBox(box, coords, bounds[first] as number, end);
+    growBox(box, coordsOf(p), bounds[first] as number, end);
     const unit = 2 ** (pieceExponent[p] as number);
     const originX = pieceOrigin[p * 2] as number;
     const originY = pieceOrigin[p * 2 + 1] as number;
@@ -214,6 +253,20 @@ export function createPointStore(capacity?: PointStoreCapacity): PointStore {
     out[at + 3] = originY + ((box[3] as number) + NEAR_UNITS) * unit;
   }
 
+  /** The array holding piece `p`'s coordinates. */
+  function coordsOf(p: number): Uint16Array | Int32Array {
+    return pieceWide[p] === 1 ? wide : narrow;
+  }
+
+  /** The frame of a piece whose coordinates lie in `box` (origin rounded down to a float32), and its width. */
+  function frameFor(box: Float64Array): { frame: QuantizeFrame; isWide: boolean } {
+    if ((box[0] as number) > (box[2] as number)) return { frame: EMPTY_FRAME, isWide: false };
+    const [minX, minY] = [float32AtMost(box[0] as number), float32AtMost(box[1] as number)];
+    const small = quantizeFrame(minX, minY, box[2] as number, box[3] as number, NARROW_STEPS);
+    if (small.exponent <= NARROW_MAX_EXPONENT) return { frame: small, isWide: false };
+    return { frame: quantizeFrame(minX, minY, box[2] as number, box[3] as number), isWide: true };
+  }
+
   function addPiece(slot: number, rings: PolygonRings): void {
     const p = pieceCount++;
     pieceSlot = ensure(pieceSlot, pieceCount);
@@ -221,6 +274,7 @@ export function createPointStore(capacity?: PointStoreCapacity): PointStore {
     pieceRings = ensure(pieceRings, pieceCount);
     pieceOrigin = ensure(pieceOrigin, pieceCount * 2);
     pieceExponent = ensure(pieceExponent, pieceCount);
+    pieceWide = ensure(pieceWide, pieceCount);
     pieceSlot[p] = slot;
     pieceFirstBound[p] = boundCount;
     pieceRings[p] = rings.length;
@@ -228,30 +282,31 @@ export function createPointStore(capacity?: PointStoreCapacity): PointStore {
     box.set(EMPTY_BOX);
     for (const ring of rings) growBox(box, ring, 0, ring.length);
     // The origin is the box's low corner rounded down to a float32, which is how it is stored (8 bytes, not 16).
-    const own =
-      (box[0] as number) <= (box[2] as number)
-        ? quantizeFrame(
-            float32AtMost(box[0] as number),
-            float32AtMost(box[1] as number),
-            box[2] as number,
-            box[3] as number,
-          )
-        : EMPTY_FRAME;
+    const { frame: own, isWide } = frameFor(box);
     pieceOrigin[p * 2] = own.originX;
     pieceOrigin[p * 2 + 1] = own.originY;
     pieceExponent[p] = own.exponent;
+    pieceWide[p] = isWide ? 1 : 0;
     const unitsPerDegree = 2 ** -own.exponent;
+    let length = 0;
+    for (const ring of rings) length += ring.length;
+    if (isWide) wide = ensure(wide, wideCount + length);
+    else narrow = ensure(narrow, narrowCount + length);
+    const into = isWide ? wide : narrow;
+    let at = isWide ? wideCount : narrowCount;
     bounds = ensure(bounds, boundCount + rings.length + 1);
     for (const ring of rings) {
-      bounds[boundCount++] = coordCount;
-      coords = ensure(coords, coordCount + ring.length);
+      bounds[boundCount++] = at;
       for (let i = 0; i < ring.length; i += 2) {
-        coords[coordCount++] = Math.round(((ring[i] as number) - own.originX) * unitsPerDegree);
-        coords[coordCount++] = Math.round(((ring[i + 1] as number) - own.originY) * unitsPerDegree);
+        into[at++] = Math.round(((ring[i] as number) - own.originX) * unitsPerDegree);
+        into[at++] = Math.round(((ring[i + 1] as number) - own.originY) * unitsPerDegree);
       }
-      vertices += ring.length / 2;
     }
-    bounds[boundCount++] = coordCount;
+    vertices += length / 2;
+    if (isWide) wideVertices += length / 2;
+    bounds[boundCount++] = at;
+    if (isWide) wideCount = at;
+    else narrowCount = at;
     newBoxes = ensure(newBoxes, (pieceCount - indexed) * 4);
     shellBox(p, newBoxes, (p - indexed) * 4);
   }
@@ -261,7 +316,9 @@ export function createPointStore(capacity?: PointStoreCapacity): PointStore {
       pieceSlot[p] = -1;
       deadPieces++;
       const first = pieceFirstBound[p] as number;
-      vertices -= ((bounds[first + (pieceRings[p] as number)] as number) - (bounds[first] as number)) / 2;
+      const count = ((bounds[first + (pieceRings[p] as number)] as number) - (bounds[first] as number)) / 2;
+      vertices -= count;
+      if (pieceWide[p] === 1) wideVertices -= count;
     }
   }
 
@@ -276,8 +333,10 @@ export function createPointStore(capacity?: PointStoreCapacity): PointStore {
     pieceRings = trim(pieceRings, pieceCount);
     pieceOrigin = trim(pieceOrigin, pieceCount * 2);
     pieceExponent = trim(pieceExponent, pieceCount);
+    pieceWide = trim(pieceWide, pieceCount);
     bounds = trim(bounds, boundCount);
-    coords = trim(coords, coordCount);
+    narrow = trim(narrow, narrowCount);
+    wide = trim(wide, wideCount);
     textBounds = trim(textBounds, slotCount * 4);
     if (deadText > 0 || text.length - textEnd > text.length / 4) compactText();
   }
@@ -322,41 +381,54 @@ export function createPointStore(capacity?: PointStoreCapacity): PointStore {
       pieceRings: new Uint32Array(live),
       pieceOrigin: new Float32Array(live * 2),
       pieceExponent: new Int16Array(live),
+      pieceWide: new Uint8Array(live),
     };
     let liveBounds = 0;
     for (let p = 0; p < pieceCount; p++)
       if ((pieceSlot[p] as number) >= 0) liveBounds += (pieceRings[p] as number) + 1;
     const nextBounds = new Uint32Array(liveBounds);
-    const nextCoords = new Int32Array(vertices * 2);
+    const nextNarrow = new Uint16Array((vertices - wideVertices) * 2);
+    const nextWide = new Int32Array(wideVertices * 2);
     let q = 0;
     let b = 0;
-    let c = 0;
+    let n = 0;
+    let w = 0;
     for (let slot = 0; slot < slotCount; slot++) {
       const from = firstPiece[slot] as number;
       const count = pieceCounts[slot] as number;
       if (count === 0 || (pieceSlot[from] as number) !== slot) continue;
       firstPiece[slot] = q;
       for (let p = from; p < from + count; p++, q++) {
+        const isWide = pieceWide[p] === 1;
         next.pieceSlot[q] = slot;
         next.pieceRings[q] = pieceRings[p] as number;
         next.pieceOrigin[q * 2] = pieceOrigin[p * 2] as number;
         next.pieceOrigin[q * 2 + 1] = pieceOrigin[p * 2 + 1] as number;
         next.pieceExponent[q] = pieceExponent[p] as number;
+        next.pieceWide[q] = pieceWide[p] as number;
         next.pieceFirstBound[q] = b;
         const first = pieceFirstBound[p] as number;
         const start = bounds[first] as number;
         const end = bounds[first + (pieceRings[p] as number)] as number;
+        const c = isWide ? w : n;
         for (let r = first; r <= first + (pieceRings[p] as number); r++)
           nextBounds[b++] = (bounds[r] as number) - start + c;
-        nextCoords.set(coords.subarray(start, end), c);
-        c += end - start;
+        if (isWide) {
+          nextWide.set(wide.subarray(start, end), c);
+          w += end - start;
+        } else {
+          nextNarrow.set(narrow.subarray(start, end), c);
+          n += end - start;
+        }
       }
     }
-    ({ pieceSlot, pieceFirstBound, pieceRings, pieceOrigin, pieceExponent } = next);
+    ({ pieceSlot, pieceFirstBound, pieceRings, pieceOrigin, pieceExponent, pieceWide } = next);
     bounds = nextBounds;
     boundCount = b;
-    coords = nextCoords;
-    coordCount = c;
+    narrow = nextNarrow;
+    narrowCount = n;
+    wide = nextWide;
+    wideCount = w;
     pieceCount = q;
     deadPieces = 0;
   }
@@ -462,7 +534,7 @@ export function createPointStore(capacity?: PointStoreCapacity): PointStore {
         frame.originY = pieceOrigin[p * 2 + 1] as number;
         frame.exponent = pieceExponent[p] as number;
         const location = locateInQuantizedPolygon(
-          coords,
+          coordsOf(p),
           bounds,
           pieceFirstBound[p] as number,
           pieceRings[p] as number,
@@ -515,7 +587,13 @@ export function createPointStore(capacity?: PointStoreCapacity): PointStore {
     },
     get bytes() {
       return (
-        estimateBytes({ things: slotOfId.size, pieces: pieceCount - deadPieces, rings: 0, vertices }) +
+        estimateBytes({
+          things: slotOfId.size,
+          pieces: pieceCount - deadPieces,
+          rings: 0,
+          vertices,
+          wideVertices,
+        }) +
         (textEnd - deadText)
       );
     },
