@@ -140,6 +140,18 @@ describe('point store', () => {
       updatedAt: new Date(1_700_000_000_005),
       version: 1,
     });
+    // The largest version SQL's integer holds, and dates far from now, come back as they went in.
+    const last = squareThing(6, 40, 20, 1);
+    store.put({
+      ...last,
+      record: { ...last.record, version: 2 ** 31 - 1, createdAt: -8.64e15, updatedAt: 8.64e15 },
+    });
+    expect(store.get(6)).toMatchObject({
+      version: 2 ** 31 - 1,
+      createdAt: new Date(-8.64e15),
+      updatedAt: new Date(8.64e15),
+    });
+    store.remove(6);
     store.remove(5);
     store.settle();
     expect(store.get(5)).toBeUndefined();

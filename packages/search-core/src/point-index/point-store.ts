@@ -57,15 +57,15 @@ export interface PointStore {
 
 /** Pieces put since the index was built are scanned one by one; past this many, the index is built again. */
 const MAX_UNINDEXED = 512;
-const NUMBERS_PER_SLOT = 7; // min lng, min lat, max lng, max lat, version, created, updated
+const NUMBERS_PER_SLOT = 6; // min lng, min lat, max lng, max lat, created, updated (the version apart, a Uint32)
 /**
  * Bytes per piece (owner, first bound, ring count, frame origin, exponent
  * and width, a bound, its tree entry: a float32 box and an index, with the
- * tree's nodes) and per thing (id, numbers, piece range, id table entry at half
- * load, string offsets); the strings' UTF-8 bytes are added.
+ * tree's nodes) and per thing (id, numbers, version, piece range, id table entry
+ * at half load, string offsets); the strings' UTF-8 bytes are added.
  */
 const PIECE_BYTES = 4 + 4 + 4 + 11 + 8 + 24;
-const THING_BYTES = 8 + NUMBERS_PER_SLOT * 8 + 8 + 8 + 16;
+const THING_BYTES = 8 + NUMBERS_PER_SLOT * 8 + 4 + 8 + 8 + 16;
 
 type TypedArray =
   | Float64Array
@@ -197,6 +197,7 @@ export function createPointStore(capacity?: PointStoreCapacity): PointStore {
   let thingIds = new Float64Array(things);
   const slotOfId = createIdTable((slot) => thingIds[slot] as number, things);
   let thingNumbers = new Float64Array(things * NUMBERS_PER_SLOT);
+  let thingVersions = new Uint32Array(things); // a positive SQL integer
   let firstPiece = new Int32Array(things);
   let pieceCounts = new Int32Array(things);
   // The things' strings (external id, name, properties JSON) as UTF-8, one after another in `text`; per slot
@@ -326,6 +327,7 @@ export function createPointStore(capacity?: PointStoreCapacity): PointStore {
   function trimAll(): void {
     thingIds = trim(thingIds, slotCount);
     thingNumbers = trim(thingNumbers, slotCount * NUMBERS_PER_SLOT);
+    thingVersions = trim(thingVersions, slotCount);
     firstPiece = trim(firstPiece, slotCount);
     pieceCounts = trim(pieceCounts, slotCount);
     pieceSlot = trim(pieceSlot, pieceCount);
@@ -494,6 +496,7 @@ export function createPointStore(capacity?: PointStoreCapacity): PointStore {
       const slot = freeSlots.pop() ?? slotCount++;
       thingIds = ensure(thingIds, slotCount);
       thingNumbers = ensure(thingNumbers, slotCount * NUMBERS_PER_SLOT);
+      thingVersions = ensure(thingVersions, slotCount);
       firstPiece = ensure(firstPiece, slotCount);
       pieceCounts = ensure(pieceCounts, slotCount);
       thingIds[slot] = record.id;
@@ -506,12 +509,12 @@ export function createPointStore(capacity?: PointStoreCapacity): PointStore {
           record.minLat,
           record.maxLng,
           record.maxLat,
-          record.version,
           record.createdAt,
           record.updatedAt,
         ],
         slot * NUMBERS_PER_SLOT,
       );
+      thingVersions[slot] = record.version;
       firstPiece[slot] = pieceCount;
       pieceCounts[slot] = pieces.length;
       for (const rings of pieces) addPiece(slot, rings);
@@ -574,9 +577,9 @@ export function createPointStore(capacity?: PointStoreCapacity): PointStore {
         name: textOf(slot, 1),
         properties: JSON.parse(textOf(slot, 2)) as Record<string, unknown>,
         bbox: { minLng: number(0), minLat: number(1), maxLng: number(2), maxLat: number(3) },
-        createdAt: new Date(number(5)),
-        updatedAt: new Date(number(6)),
-        version: number(4),
+        createdAt: new Date(number(4)),
+        updatedAt: new Date(number(5)),
+        version: thingVersions[slot] as number,
       };
     },
     get size() {
