@@ -59,12 +59,12 @@ export interface PointStore {
 const MAX_UNINDEXED = 512;
 const NUMBERS_PER_SLOT = 6; // min lng, min lat, max lng, max lat, created, updated (the version apart, a Uint32)
 /**
- * Bytes per piece (owner, first bound, ring count, frame origin, exponent
- * and width, a bound, its tree entry: a float32 box and an index, with the
+ * Bytes per piece (owner, first bound, frame origin, exponent and width,
+ * a bound, its tree entry: a float32 box and an index, with the
  * tree's nodes) and per thing (id, numbers, version, piece range, id table entry
  * at half load, string offsets); the strings' UTF-8 bytes are added.
  */
-const PIECE_BYTES = 4 + 4 + 4 + 11 + 8 + 24;
+const PIECE_BYTES = 4 + 4 + 11 + 8 + 24;
 const THING_BYTES = 8 + NUMBERS_PER_SLOT * 8 + 4 + 8 + 8 + 16;
 
 type TypedArray =
@@ -212,7 +212,6 @@ export function createPointStore(capacity?: PointStoreCapacity): PointStore {
   let deadPieces = 0;
   let pieceSlot = new Int32Array(piecesAhead);
   let pieceFirstBound = new Uint32Array(piecesAhead);
-  let pieceRings = new Uint32Array(piecesAhead);
   let bounds = new Uint32Array((capacity?.rings ?? 0) + piecesAhead);
   let boundCount = 0;
   // Coordinates of narrow pieces (Uint16) and of wide ones (Int32); a piece's bounds index its own array.
@@ -242,7 +241,7 @@ export function createPointStore(capacity?: PointStoreCapacity): PointStore {
    */
   function shellBox(p: number, out: Float64Array, at: number): void {
     const first = pieceFirstBound[p] as number;
-    const end = (pieceRings[p] as number) > 0 ? (bounds[first + 1] as number) : (bounds[first] as number);
+    const end = ringsOf(p) > 0 ? (bounds[first + 1] as number) : (bounds[first] as number);
     box.set(EMPTY_BOX);
     growBox(box, coordsOf(p), bounds[first] as number, end);
     const unit = 2 ** (pieceExponent[p] as number);
@@ -252,6 +251,15 @@ export function createPointStore(capacity?: PointStoreCapacity): PointStore {
     out[at + 1] = originY + ((box[1] as number) - NEAR_UNITS) * unit;
     out[at + 2] = originX + ((box[2] as number) + NEAR_UNITS) * unit;
     out[at + 3] = originY + ((box[3] as number) + NEAR_UNITS) * unit;
+  }
+
+  /**
+   * How many rings piece `p` has: its bounds (one per ring, and where the
+   * last ends) run up to the next piece's, as pieces are laid out in order.
+   */
+  function ringsOf(p: number): number {
+    const next = p + 1 < pieceCount ? (pieceFirstBound[p + 1] as number) : boundCount;
+    return next - (pieceFirstBound[p] as number) - 1;
   }
 
   /** The array holding piece `p`'s coordinates. */
@@ -272,13 +280,11 @@ export function createPointStore(capacity?: PointStoreCapacity): PointStore {
     const p = pieceCount++;
     pieceSlot = ensure(pieceSlot, pieceCount);
     pieceFirstBound = ensure(pieceFirstBound, pieceCount);
-    pieceRings = ensure(pieceRings, pieceCount);
     pieceOrigin = ensure(pieceOrigin, pieceCount * 2);
     pieceExponent = ensure(pieceExponent, pieceCount);
     pieceWide = ensure(pieceWide, pieceCount);
     pieceSlot[p] = slot;
     pieceFirstBound[p] = boundCount;
-    pieceRings[p] = rings.length;
     // The frame spans every ring, holes too (valid holes lie inside the shell; others must fit as well).
     box.set(EMPTY_BOX);
     for (const ring of rings) growBox(box, ring, 0, ring.length);
@@ -317,7 +323,7 @@ export function createPointStore(capacity?: PointStoreCapacity): PointStore {
       pieceSlot[p] = -1;
       deadPieces++;
       const first = pieceFirstBound[p] as number;
-      const count = ((bounds[first + (pieceRings[p] as number)] as number) - (bounds[first] as number)) / 2;
+      const count = ((bounds[first + ringsOf(p)] as number) - (bounds[first] as number)) / 2;
       vertices -= count;
       if (pieceWide[p] === 1) wideVertices -= count;
     }
@@ -332,7 +338,6 @@ export function createPointStore(capacity?: PointStoreCapacity): PointStore {
     pieceCounts = trim(pieceCounts, slotCount);
     pieceSlot = trim(pieceSlot, pieceCount);
     pieceFirstBound = trim(pieceFirstBound, pieceCount);
-    pieceRings = trim(pieceRings, pieceCount);
     pieceOrigin = trim(pieceOrigin, pieceCount * 2);
     pieceExponent = trim(pieceExponent, pieceCount);
     pieceWide = trim(pieceWide, pieceCount);
@@ -380,14 +385,12 @@ export function createPointStore(capacity?: PointStoreCapacity): PointStore {
     const next = {
       pieceSlot: new Int32Array(live),
       pieceFirstBound: new Uint32Array(live),
-      pieceRings: new Uint32Array(live),
       pieceOrigin: new Float32Array(live * 2),
       pieceExponent: new Int16Array(live),
       pieceWide: new Uint8Array(live),
     };
     let liveBounds = 0;
-    for (let p = 0; p < pieceCount; p++)
-      if ((pieceSlot[p] as number) >= 0) liveBounds += (pieceRings[p] as number) + 1;
+    for (let p = 0; p < pieceCount; p++) if ((pieceSlot[p] as number) >= 0) liveBounds += ringsOf(p) + 1;
     const nextBounds = new Uint32Array(liveBounds);
     const nextNarrow = new Uint16Array((vertices - wideVertices) * 2);
     const nextWide = new Int32Array(wideVertices * 2);
@@ -403,18 +406,17 @@ export function createPointStore(capacity?: PointStoreCapacity): PointStore {
       for (let p = from; p < from + count; p++, q++) {
         const isWide = pieceWide[p] === 1;
         next.pieceSlot[q] = slot;
-        next.pieceRings[q] = pieceRings[p] as number;
         next.pieceOrigin[q * 2] = pieceOrigin[p * 2] as number;
         next.pieceOrigin[q * 2 + 1] = pieceOrigin[p * 2 + 1] as number;
         next.pieceExponent[q] = pieceExponent[p] as number;
         next.pieceWide[q] = pieceWide[p] as number;
         next.pieceFirstBound[q] = b;
         const first = pieceFirstBound[p] as number;
+        const last = first + ringsOf(p);
         const start = bounds[first] as number;
-        const end = bounds[first + (pieceRings[p] as number)] as number;
+        const end = bounds[last] as number;
         const c = isWide ? w : n;
-        for (let r = first; r <= first + (pieceRings[p] as number); r++)
-          nextBounds[b++] = (bounds[r] as number) - start + c;
+        for (let r = first; r <= last; r++) nextBounds[b++] = (bounds[r] as number) - start + c;
         if (isWide) {
           nextWide.set(wide.subarray(start, end), c);
           w += end - start;
@@ -424,7 +426,7 @@ export function createPointStore(capacity?: PointStoreCapacity): PointStore {
         }
       }
     }
-    ({ pieceSlot, pieceFirstBound, pieceRings, pieceOrigin, pieceExponent, pieceWide } = next);
+    ({ pieceSlot, pieceFirstBound, pieceOrigin, pieceExponent, pieceWide } = next);
     bounds = nextBounds;
     boundCount = b;
     narrow = nextNarrow;
@@ -504,14 +506,7 @@ export function createPointStore(capacity?: PointStoreCapacity): PointStore {
       textBounds = ensure(textBounds, slotCount * 4);
       putText(slot, record.externalId, record.name, record.propertiesJson);
       thingNumbers.set(
-        [
-          record.minLng,
-          record.minLat,
-          record.maxLng,
-          record.maxLat,
-          record.createdAt,
-          record.updatedAt,
-        ],
+        [record.minLng, record.minLat, record.maxLng, record.maxLat, record.createdAt, record.updatedAt],
         slot * NUMBERS_PER_SLOT,
       );
       thingVersions[slot] = record.version;
@@ -540,7 +535,7 @@ export function createPointStore(capacity?: PointStoreCapacity): PointStore {
           coordsOf(p),
           bounds,
           pieceFirstBound[p] as number,
-          pieceRings[p] as number,
+          ringsOf(p),
           frame,
           lng,
           lat,
