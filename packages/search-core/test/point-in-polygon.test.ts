@@ -39,6 +39,30 @@ describe('point in polygon', () => {
     }
   });
 
+  it('closes a ring without its repeated first point the same way', () => {
+    // The point index stores rings without the closing point; the edge back to the first is implied.
+    const c = [0, 0, 10, 0, 10, 3, 3, 3, 3, 7, 10, 7, 10, 10, 0, 10, 0, 0];
+    let seed = 4;
+    const next = () => {
+      seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0;
+      return seed / 2 ** 32;
+    };
+    const probes: [number, number][] = [
+      [0, 5], // on the closing edge
+      [0, 0],
+      [-0.5, 5],
+      [0.5, 5],
+    ];
+    for (let i = 0; i < 2000; i++)
+      probes.push([Math.round(next() * 24 - 12) / 2, Math.round(next() * 24 - 12) / 2]);
+    for (const ring of [shell, hole, c]) {
+      for (const [x, y] of probes) {
+        expect(locateInRun(ring, 0, ring.length - 2, x, y), `${x}, ${y}`).toBe(locateInRing(ring, x, y));
+      }
+    }
+    expect(locateInRun(shell, 0, shell.length - 2, 0, 5)).toBe('boundary');
+  });
+
   it('counts a hole as outside and its edge as boundary', () => {
     const rings = [shell, hole];
     expect(locateInPolygon(rings, 5, 5)).toBe('outside');

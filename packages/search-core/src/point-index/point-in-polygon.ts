@@ -3,8 +3,10 @@
  * covered, to answer exactly what PostGIS's `ST_Covers(polygon, point)` does.
  *
  * Coordinates are flat (`x0, y0, x1, y1, ...`, x longitude and y latitude);
- * a ring is the run `[start, end)` of such an array whose last point repeats
- * its first (as WKB stores it). The side of a point against an edge is
+ * a ring is the run `[start, end)` of such an array, closed from its last
+ * point back to its first: the last point may repeat the first (as WKB
+ * stores it; that closing edge then has no length) or not (as the point
+ * index stores it, a vertex less a ring). The side of a point against an edge is
  * computed with the same two products PostGIS uses, so a point on an edge is
  * found on it in both places.
  */
@@ -12,7 +14,7 @@
 /** Where a point lies against a ring or a polygon. */
 export type Location = 'outside' | 'boundary' | 'inside';
 
-/** Where (`lng`, `lat`) lies against the closed ring `coords[start, end)` (winding number, boundary found exactly). */
+/** Where (`lng`, `lat`) lies against the ring `coords[start, end)` (winding number, boundary found exactly). */
 export function locateInRing(
   coords: ArrayLike<number>,
   start: number,
@@ -21,11 +23,12 @@ export function locateInRing(
   lat: number,
 ): Location {
   let winding = 0;
-  for (let i = start; i + 3 < end; i += 2) {
+  for (let i = start; i < end; i += 2) {
+    const j = i + 2 < end ? i + 2 : start; // the edge from point i to the next, the last back to the first
     const x1 = coords[i] as number;
     const y1 = coords[i + 1] as number;
-    const x2 = coords[i + 2] as number;
-    const y2 = coords[i + 3] as number;
+    const x2 = coords[j] as number;
+    const y2 = coords[j + 1] as number;
     const dx = x2 - x1;
     const dy = y2 - y1;
     if (dx * dx + dy * dy < 1e-24) continue; // a zero-length edge decides nothing
@@ -144,11 +147,12 @@ export function quantizeFrame(
 
 /** Whether the point (`px`, `py`) lies within {@link NEAR_UNITS} of an edge of the ring `coords[start, end)`. */
 function nearRing(coords: ArrayLike<number>, start: number, end: number, px: number, py: number): boolean {
-  for (let i = start; i + 3 < end; i += 2) {
+  for (let i = start; i < end; i += 2) {
+    const j = i + 2 < end ? i + 2 : start;
     const x1 = coords[i] as number;
     const y1 = coords[i + 1] as number;
-    const x2 = coords[i + 2] as number;
-    const y2 = coords[i + 3] as number;
+    const x2 = coords[j] as number;
+    const y2 = coords[j + 1] as number;
     if (
       px < Math.min(x1, x2) - NEAR_UNITS ||
       px > Math.max(x1, x2) + NEAR_UNITS ||

@@ -53,6 +53,7 @@ export type PointIndexState =
 export interface PointIndexStatus {
   readonly state: PointIndexState;
   readonly things: number;
+  /** Coordinate pairs held: a ring's closing point, a repeat of its first, is not kept. */
   readonly vertices: number;
   /** The memory it holds, in bytes, by its own estimate. */
   readonly bytes: number;
@@ -191,11 +192,12 @@ export function createPointIndex(
 
   /** What a full load will hold (an estimate: data may change while it loads). */
   async function measure(): Promise<PointStoreCapacity> {
-    // Wide: the pieces the store keeps in 32-bit coordinates (about 0.5° across or more; a hint for sizing).
+    // Vertices as the store keeps them, without each ring's closing point. Wide: those of the pieces it keeps
+    // in 32-bit coordinates (about 0.5° across or more; a hint for sizing).
     const { rows } = await sql<Record<keyof PointStoreCapacity, string | number | null>>`
       SELECT (SELECT count(*) FROM things) AS things, count(*) AS pieces,
-             sum(ST_NRings(geom)) AS rings, sum(ST_NPoints(geom)) AS vertices,
-             sum(ST_NPoints(geom)) FILTER (
+             sum(ST_NRings(geom)) AS rings, sum(ST_NPoints(geom) - ST_NRings(geom)) AS vertices,
+             sum(ST_NPoints(geom) - ST_NRings(geom)) FILTER (
                WHERE greatest(ST_XMax(geom) - ST_XMin(geom), ST_YMax(geom) - ST_YMin(geom)) > 0.4999
              ) AS "wideVertices"
       FROM thing_parts`.execute(db);

@@ -49,7 +49,7 @@ export interface PointStore {
   get(id: number): Thing | undefined;
   /** How many things are held. */
   readonly size: number;
-  /** How many coordinate pairs are held. */
+  /** How many coordinate pairs are held (a ring's closing point, a repeat of its first, is not). */
   readonly vertices: number;
   /** An estimate of the memory the store holds, in bytes (what it keeps, not what the allocator spent). */
   readonly bytes: number;
@@ -155,7 +155,7 @@ export interface PointStoreCapacity {
   readonly pieces: number;
   /** Rings of all pieces. */
   readonly rings: number;
-  /** Coordinate pairs of all rings. */
+  /** Coordinate pairs the store keeps: those of all rings, less each ring's closing point. */
   readonly vertices: number;
   /** Of `vertices`, those of pieces too large for 16-bit coordinates (about 0.5° across or more); default 0. */
   readonly wideVertices?: number;
@@ -295,8 +295,13 @@ export function createPointStore(capacity?: PointStoreCapacity): PointStore {
     pieceExponent[p] = own.exponent;
     pieceWide[p] = isWide ? 1 : 0;
     const unitsPerDegree = 2 ** -own.exponent;
+    // A ring's last point, when it repeats the first (as WKB has it), is left out: the ring closes anyway.
+    const kept = (ring: readonly number[]) =>
+      ring.length >= 4 && ring[0] === ring[ring.length - 2] && ring[1] === ring[ring.length - 1]
+        ? ring.length - 2
+        : ring.length;
     let length = 0;
-    for (const ring of rings) length += ring.length;
+    for (const ring of rings) length += kept(ring);
     if (isWide) wide = ensure(wide, wideCount + length);
     else narrow = ensure(narrow, narrowCount + length);
     const into = isWide ? wide : narrow;
@@ -304,7 +309,7 @@ export function createPointStore(capacity?: PointStoreCapacity): PointStore {
     bounds = ensure(bounds, boundCount + rings.length + 1);
     for (const ring of rings) {
       bounds[boundCount++] = at;
-      for (let i = 0; i < ring.length; i += 2) {
+      for (let i = 0, end = kept(ring); i < end; i += 2) {
         into[at++] = Math.round(((ring[i] as number) - own.originX) * unitsPerDegree);
         into[at++] = Math.round(((ring[i + 1] as number) - own.originY) * unitsPerDegree);
       }
