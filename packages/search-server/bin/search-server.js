@@ -1,4 +1,4 @@
-#!/usr/bin/env -S MALLOC_ARENA_MAX=1 MALLOC_MMAP_THRESHOLD_=8192 node --max-semi-space-size=8 --max-old-space-size=1024 --no-allocation-site-pretenuring --expose-gc --heap-growing-percent=20
+#!/usr/bin/env -S MALLOC_ARENA_MAX=1 node --max-semi-space-size=8 --max-old-space-size=1024 --no-allocation-site-pretenuring --expose-gc --heap-growing-percent=20
 // V8 semi-spaces (the young generation) capped at 8 MiB: measured at 32 calls in flight, resident memory
 // levels off near 220 MiB instead of 330 MiB with V8's default, at the same throughput. The old generation
 // capped at 1 GiB: with a limit of 1 GiB or less V8 grows the heap by smaller steps between full
@@ -24,14 +24,38 @@
 // (in use: 0.3 MB) once the point index had loaded. Measured, 3 interleaved starts each: RSS idle 125.5-126.1
 // against 132.9-135.9 MB, peak under load 178-184 against 186-189 MB; QPS at 32 in flight 11,940-12,379
 // against 11,321-11,759 (3 interleaved pairs of 8 s), at 4 the same. No effect outside glibc.
-// MALLOC_MMAP_THRESHOLD_=8192: glibc's malloc gives every allocation of 8 KiB or more its own mapping, returned
-// to the system when freed (by default the threshold starts at 128 KiB and rises to the largest such block freed).
-// The point index's load passes through many short-lived buffers (socket reads of up to 64 KiB, Buffer pools)
-// whose freed space otherwise stayed in the heap between longer-lived blocks: with the threshold, on 100k
-// polygons, RSS idle 96.5-96.9 against 99.3-101.4 MB and peak under load 138-141 against 151-153 MB; QPS and
-// the server's CPU per call the same within the spread (3 interleaved starts, 6 s at 4 and at 32 in flight).
+// MALLOC_MMAP_THRESHOLD_=8192, with PostgreSQL (a database URL in DATABASE_URL, GEOSEARCH_DATABASE_URL or
+// --database-url): glibc's malloc gives every allocation of 8 KiB or more its own mapping, returned to the system
+// when freed (by default the threshold starts at 128 KiB and rises to the largest such block freed). The point
+// index's load passes through many short-lived buffers (socket reads of up to 64 KiB, Buffer pools) whose freed
+// space otherwise stayed in the heap between longer-lived blocks: on 100k polygons, RSS idle 96.5-96.9 against
+// 99.3-101.4 MB and peak under load 138-141 against 151-153 MB; QPS and the server's CPU per call the same within
+// the spread (3 interleaved starts, 6 s at 4 and at 32 in flight). Not with embedded PGlite: its start (WebAssembly
+// compilation, many such blocks) took 2.7-3.2 s with it against 2.2-2.8 s without (existing data folder, 3-4
+// interleaved starts). glibc reads the setting when the process starts, so the bin starts itself again with it
+// (process.execve: same process id, about 50 ms); a MALLOC_MMAP_THRESHOLD_ already set is left as it is.
 // To change any of these, run `node <flags> bin/search-server.js` (with your own environment).
 import module from 'node:module';
+import { fileURLToPath } from 'node:url';
+
+/** Whether the configuration names a PostgreSQL database (flags as the server reads them). */
+function usesPostgres(args, env) {
+  if (env.DATABASE_URL || env.GEOSEARCH_DATABASE_URL) return true;
+  return args.some((arg, i) =>
+    arg.startsWith('--database-url=') || arg.startsWith('--database_url=')
+      ? arg.length > arg.indexOf('=') + 1
+      : (arg === '--database-url' || arg === '--database_url') && !(args[i + 1] ?? '--').startsWith('--'),
+  );
+}
+
+const args = process.argv.slice(2);
+if (process.env.MALLOC_MMAP_THRESHOLD_ === undefined && usesPostgres(args, process.env)) {
+  const script = fileURLToPath(import.meta.url);
+  process.execve(process.execPath, [process.execPath, ...process.execArgv, script, ...args], {
+    ...process.env,
+    MALLOC_MMAP_THRESHOLD_: '8192',
+  });
+}
 
 // Compiled code is cached on disk (NODE_COMPILE_CACHE, else a folder in the OS temporary directory):
 // later starts skip most of the module compilation. Best effort; nothing changes if it cannot.
@@ -39,7 +63,7 @@ module.enableCompileCache();
 // The bundle of dist/ (scripts/bundle.mjs): one file to load, most of a cold start otherwise.
 const { main } = module.createRequire(import.meta.url)('../dist/bundle/search-server.cjs');
 
-main(process.argv.slice(2), process.env).catch((error) => {
+main(args, process.env).catch((error) => {
   process.stderr.write(`search-server: ${error instanceof Error ? error.message : String(error)}\n`);
   process.exit(1);
 });

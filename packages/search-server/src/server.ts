@@ -289,7 +289,7 @@ export async function startSearchServer(
       heapLimitMiB: Math.round(getHeapStatistics().heap_size_limit / 2 ** 20),
       // The Node and V8 options it runs with (the bin's shebang, the executable's execArgv, or the caller's).
       nodeOptions: process.execArgv,
-      // glibc's malloc arenas (the bin sets 1) and its mmap threshold (the bin sets 8192); absent when the
+      // glibc's malloc arenas (the bin sets 1) and its mmap threshold (the bin sets 8192 with PostgreSQL); absent when the
       // environment does not set them.
       mallocArenaMax: process.env.MALLOC_ARENA_MAX,
       mallocMmapThreshold: process.env.MALLOC_MMAP_THRESHOLD_,

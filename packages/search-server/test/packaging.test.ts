@@ -121,10 +121,19 @@ describe('packaging', () => {
       'grpc.health.v1.Health',
     ]);
     await expectServerV8Settings(server.logs);
-    // The bin's shebang also keeps glibc's malloc to one arena, with its own mappings from 8 KiB (see bin/search-server.js).
+    // The bin's shebang also keeps glibc's malloc to one arena; with PostgreSQL the bin starts itself again with
+    // malloc's own mappings from 8 KiB, not with PGlite (see bin/search-server.js).
     const serving = server.logs.find((record) => record.msg === 'serving');
-    expect([serving?.mallocArenaMax, serving?.mallocMmapThreshold]).toEqual(['1', '8192']);
+    expect([serving?.mallocArenaMax, serving?.mallocMmapThreshold]).toEqual(['1', undefined]);
     expect(await server.stop()).toBe(0);
+    if (process.env.DATABASE_URL) {
+      const withPostgres = await startServerProcess({ bin, env: { DATABASE_URL: postgresDatabase() } });
+      expect(await searchBerlin(withPostgres.address)).toEqual(['Germany']);
+      const line = withPostgres.logs.find((record) => record.msg === 'serving');
+      expect([line?.mallocArenaMax, line?.mallocMmapThreshold]).toEqual(['1', '8192']);
+      await expectServerV8Settings(withPostgres.logs);
+      expect(await withPostgres.stop()).toBe(0);
+    }
   }, 300_000);
 
   it.runIf(process.env.DATABASE_URL)(

@@ -92,13 +92,16 @@ export function createCallTelemetry(options: TelemetryOptions): HandlerWrapper {
         metrics.timing(names.timer, durationMs);
         metrics.increment(names.count);
         metrics.increment(statusMetricName(names, status));
-        options.logCall({
-          method: path,
-          status: statusNames[status] ?? status,
-          durationMs: Math.round(durationMs * 1000) / 1000,
-          peer: context.peer,
-          requestId,
-        });
+        // Built only when written: the peer's address is a string made per call.
+        if (log.isLevelEnabled('info')) {
+          options.logCall({
+            method: path,
+            status: statusNames[status] ?? status,
+            durationMs: Math.round(durationMs * 1000) / 1000,
+            peer: context.peer,
+            requestId,
+          });
+        }
       }
     };
   };
