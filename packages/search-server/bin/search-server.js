@@ -49,7 +49,12 @@ function usesPostgres(args, env) {
 }
 
 const args = process.argv.slice(2);
-if (process.env.MALLOC_MMAP_THRESHOLD_ === undefined && usesPostgres(args, process.env)) {
+// process.execve is in Node from 22.15 and 23.11; on an older Node the bin runs without the threshold.
+if (
+  typeof process.execve === 'function' &&
+  process.env.MALLOC_MMAP_THRESHOLD_ === undefined &&
+  usesPostgres(args, process.env)
+) {
   const script = fileURLToPath(import.meta.url);
   process.execve(process.execPath, [process.execPath, ...process.execArgv, script, ...args], {
     ...process.env,
