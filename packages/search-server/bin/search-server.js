@@ -33,7 +33,8 @@
 // the spread (3 interleaved starts, 6 s at 4 and at 32 in flight). Not with embedded PGlite: its start (WebAssembly
 // compilation, many such blocks) took 2.7-3.2 s with it against 2.2-2.8 s without (existing data folder, 3-4
 // interleaved starts). glibc reads the setting when the process starts, so the bin starts itself again with it
-// (process.execve: same process id, about 50 ms); a MALLOC_MMAP_THRESHOLD_ already set is left as it is.
+// (process.execve: same process id; the first Search 353-472 against 270-329 ms after the start, 4 interleaved
+// starts); a MALLOC_MMAP_THRESHOLD_ already set is left as it is.
 // To change any of these, run `node <flags> bin/search-server.js` (with your own environment).
 import module from 'node:module';
 import { fileURLToPath } from 'node:url';
