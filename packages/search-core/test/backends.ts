@@ -85,6 +85,15 @@ async function openPostgresSchema(): Promise<TestDatabase> {
     if (!inject('pgliteTemplates')) {
       await admin.query('CREATE EXTENSION IF NOT EXISTS postgis; CREATE EXTENSION IF NOT EXISTS pg_trgm');
     }
+    // Each test migrates its own schema, found first on the search path; a migrated public schema would be
+    // found instead (Kysely's migrator reads its table through the search path) and the schema left empty.
+    const stray = await admin.query(`SELECT to_regclass('public.geosearch_migrations') IS NOT NULL AS found`);
+    if (stray.rows[0]?.found) {
+      throw new Error(
+        `the public schema of ${url} is migrated (public.geosearch_migrations): run the tests on a fresh ` +
+          'database (scripts/services/postgres createdb NAME prints its DATABASE_URL)',
+      );
+    }
     await admin.query(`CREATE SCHEMA ${schema}`);
   } finally {
     await admin.end();
