@@ -149,6 +149,15 @@ function growBox(box: Float64Array, values: ArrayLike<number>, start: number, en
 const NARROW_STEPS = 2 ** 16 - 1;
 const NARROW_MAX_EXPONENT = -17;
 
+/**
+ * How many of `ring`'s numbers the store keeps: its last point, when it
+ * repeats the first (as WKB has it), is left out; the ring closes anyway.
+ */
+function keptLength(ring: readonly number[]): number {
+  const n = ring.length;
+  return n >= 4 && ring[0] === ring[n - 2] && ring[1] === ring[n - 1] ? n - 2 : n;
+}
+
 /** What a store will hold, when known before it is filled: its arrays are sized once instead of grown. */
 export interface PointStoreCapacity {
   readonly things: number;
@@ -295,13 +304,8 @@ export function createPointStore(capacity?: PointStoreCapacity): PointStore {
     pieceExponent[p] = own.exponent;
     pieceWide[p] = isWide ? 1 : 0;
     const unitsPerDegree = 2 ** -own.exponent;
-    // A ring's last point, when it repeats the first (as WKB has it), is left out: the ring closes anyway.
-    const kept = (ring: readonly number[]) =>
-      ring.length >= 4 && ring[0] === ring[ring.length - 2] && ring[1] === ring[ring.length - 1]
-        ? ring.length - 2
-        : ring.length;
     let length = 0;
-    for (const ring of rings) length += kept(ring);
+    for (const ring of rings) length += keptLength(ring);
     if (isWide) wide = ensure(wide, wideCount + length);
     else narrow = ensure(narrow, narrowCount + length);
     const into = isWide ? wide : narrow;
@@ -309,7 +313,7 @@ export function createPointStore(capacity?: PointStoreCapacity): PointStore {
     bounds = ensure(bounds, boundCount + rings.length + 1);
     for (const ring of rings) {
       bounds[boundCount++] = at;
-      for (let i = 0, end = kept(ring); i < end; i += 2) {
+      for (let i = 0, end = keptLength(ring); i < end; i += 2) {
         into[at++] = Math.round(((ring[i] as number) - own.originX) * unitsPerDegree);
         into[at++] = Math.round(((ring[i + 1] as number) - own.originY) * unitsPerDegree);
       }
