@@ -37,9 +37,24 @@ function squareThing(id: number, lng: number, lat: number, size: number, split =
   };
 }
 
-/** Which of `things` cover the point, by their boxes (they are squares). */
+/** What the store's `get` gives back for `thing`. */
+function basicView({ record: r }: StoredThing) {
+  return {
+    id: r.id,
+    externalId: r.externalId,
+    name: r.name,
+    properties: JSON.parse(r.propertiesJson),
+    bbox: { minLng: r.minLng, minLat: r.minLat, maxLng: r.maxLng, maxLat: r.maxLat },
+    createdAt: new Date(r.createdAt),
+    updatedAt: new Date(r.updatedAt),
+    version: r.version,
+  };
+}
+
+/** Which of `things` cover the point, by their boxes (they are squares; a thing without pieces covers nothing). */
 function bruteForce(things: Map<number, StoredThing>, lng: number, lat: number): number[] {
   return [...things.values()]
+    .filter(({ pieces }) => pieces.length > 0)
     .filter(({ record: r }) => lng >= r.minLng && lng <= r.maxLng && lat >= r.minLat && lat <= r.maxLat)
     .map((t) => t.record.id)
     .sort((a, b) => a - b);
@@ -89,20 +104,22 @@ describe('point store', () => {
           expect(store.covering(lng, lat)).toEqual(bruteForce(held, lng, lat));
         }
         expect(store.size).toBe(held.size);
-        for (const [id, thing] of held) {
-          const got = store.get(id);
-          expect([got?.externalId, got?.name, got?.properties]).toEqual([
-            thing.record.externalId,
-            thing.record.name,
-            JSON.parse(thing.record.propertiesJson),
-          ]);
-        }
+        for (const [id, thing] of held) expect(store.get(id)).toEqual(basicView(thing));
       };
       for (let round = 0; round < 6; round++) {
-        // Puts (new ids and replacements), some split into two pieces; then removals.
+        // Puts (new ids and replacements), some split into two pieces; then removals. Runs of things share
+        // their dates (as an import's batch does), others have their own; a few have no pieces.
         for (let i = 0; i < 700; i++) {
           const id = 1 + Math.floor(next() * 1500);
-          const thing = squareThing(id, next() * 95, next() * 95, 0.5 + next() * 4, next() < 0.3);
+          const square = squareThing(id, next() * 95, next() * 95, 0.5 + next() * 4, next() < 0.3);
+          const batch = 1_700_000_000_000 + round * 1000 + Math.floor(i / 50);
+          // Every third thing was updated since (the same creation, another update); every 11th has its own.
+          const updatedAt = i % 3 === 0 ? batch + id : batch;
+          const createdAt = i % 11 === 0 ? batch - id : batch;
+          const thing = {
+            record: { ...square.record, version: 1 + round, createdAt, updatedAt },
+            pieces: i % 97 === 0 ? [] : square.pieces,
+          };
           store.put(thing);
           held.set(id, thing);
         }
@@ -122,6 +139,39 @@ describe('point store', () => {
       expect(store.vertices).toBe(vertices);
     },
   );
+
+  it('keeps external ids and names of any length, across removals and the strings being compacted', () => {
+    const store = createPointStore();
+    // 16-bit lengths up to 65,534 bytes; from 65,535 (2^16 - 1) on, a length is kept apart.
+    const lengths = [0, 1, 2 ** 16 - 2, 2 ** 16 - 1, 2 ** 16, 70_001];
+    const held = new Map<number, StoredThing>();
+    let id = 0;
+    for (const idLength of lengths) {
+      for (const nameLength of lengths) {
+        const square = squareThing(++id, id, 0, 0.5);
+        const thing = {
+          ...square,
+          record: {
+            ...square.record,
+            externalId: 'x'.repeat(idLength),
+            name: 'é'.repeat(nameLength >> 1) + 'a'.repeat(nameLength & 1),
+          },
+        };
+        store.put(thing);
+        held.set(id, thing);
+      }
+    }
+    const check = () => {
+      for (const [key, thing] of held) expect(store.get(key)).toEqual(basicView(thing));
+    };
+    check();
+    // Every other thing removed, then put again: their strings die, are compacted away, and come back.
+    for (const key of [...held.keys()].filter((k) => k % 2 === 0)) store.remove(key);
+    for (const [key, thing] of held) if (key % 2 === 0) store.put(thing);
+    store.settle();
+    check();
+    expect(store.covering(3.25, 0.25)).toEqual([3]);
+  });
 
   it('leaves points on a boundary to the database, and gives back the basic view it was given', () => {
     const store = createPointStore();
