@@ -211,7 +211,7 @@ export function markdownReport(r) {
   out.push('');
   if (r.variants.some((v) => v.rounds?.length > 1))
     out.push(
-      `Each variant ran in ${r.variants[0].rounds.length} rounds, the order reversed every other round; the figures are the means of its rounds (QPS of each round in the last column).`,
+      `Each variant ran in ${r.variants[0].rounds.length} rounds, a fresh server each run, logs warn + metrics off and logs info + metrics on next to each other in every round, the order reversed every other round; the figures are the medians of its rounds (QPS of each round in the last column). The targets table judges the cost per round (logs info + metrics on against the quiet run beside it) and takes the median of the rounds.`,
       '',
     );
   out.push(

@@ -49,7 +49,8 @@ const loadTools = {
 /**
  * Drives `address` with `tool` (default loadgen) over the request set
  * `requests` (see request-files.mjs): a warm-up of `mode.warmupS` seconds
- * (not recorded), then the measured run of `mode.durationS` seconds.
+ * (not recorded), then the measured run of `mode.durationS` seconds (or
+ * `warmupS` and `durationS` when given).
  * With `serverPid` (loadgen only), the row also has the server's CPU time
  * per call in the measured window (`serverCpuUs`, all its threads).
  * Appends the row and the exact command to `ctx`.
@@ -67,15 +68,17 @@ export async function loadScenario(
     concurrency,
     rps,
     serverPid,
+    durationS = ctx.mode.durationS,
+    warmupS = ctx.mode.warmupS,
   },
 ) {
   const { mode } = ctx;
   const driver = loadTools[tool];
   const conns = connectionsFor(mode, concurrency);
   const base = { protoset: ctx.protoset, method, requests, address, concurrency, conns, rps, serverPid };
-  const timeoutMs = (mode.durationS + 60) * 1000;
-  const warm = await driver.run(ctx, driver.args({ ...base, durationS: mode.warmupS }), timeoutMs);
-  const args = driver.args({ ...base, durationS: mode.durationS });
+  const timeoutMs = (durationS + 60) * 1000;
+  const warm = await driver.run(ctx, driver.args({ ...base, durationS: warmupS }), timeoutMs);
+  const args = driver.args({ ...base, durationS });
   const result = await driver.run(ctx, args, timeoutMs);
   const measured = row({ kind, scenario, dataset, concurrency, conns, rps, tool }, result);
   measured.served = warm.requests + result.requests;

@@ -1,5 +1,6 @@
 import { verdictWord } from './memory-soak.mjs';
 import { pgbenchPeer, pointSearchRow } from './rows.mjs';
+import { median } from './stats.mjs';
 
 /**
  * The benchmark issue's targets (two CPUs, 100k polygons, service and
@@ -12,8 +13,6 @@ import { pgbenchPeer, pointSearchRow } from './rows.mjs';
 const MB_PER_MIB = 2 ** 20 / 1e6; // the issue's memory targets are in MB (10^6 bytes); the bench measures MiB
 
 const fixed = (n, digits) => (Number.isFinite(n) ? n.toFixed(digits) : '—');
-/** A variant's per-round figures, one decimal each. */
-const formatRounds = (values = []) => values.map((v) => fixed(v, 1)).join(' / ');
 const whole = (n) => (Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : '—');
 const all = (checks) => (checks.length === 0 ? undefined : checks.every(Boolean));
 
@@ -63,19 +62,25 @@ export function evaluateTargets(results) {
   const quiet = results.variants.find((v) => v.logLevel === 'warn' && !v.metrics);
   const loud = results.variants.find((v) => v.logLevel === 'info' && v.metrics);
   if (quiet && loud) {
-    // Judged on QPS, as the issue words it. The server's CPU time per call (all its threads, the log
-    // writer's too) is given beside it: at 32 in flight the server is CPU-bound, so that is what the
-    // logs and metrics cost; but it moves between servers started alike as much as QPS does
+    // Judged on QPS, as the issue words it: per round, loud against the quiet run next to it (see
+    // benchTelemetryVariants), and the median of the rounds. The server's CPU time per call (all its
+    // threads, the log writer's too) is given beside it: at 32 in flight the server is CPU-bound, so that is
+    // what the logs and metrics cost; but it moves between servers started alike as much as QPS does
     // (2026-12-06, 100k polygons, one variant's 3 rounds: 91.5 / 108.1 / 116.8 µs).
-    const cost = 1 - loud.row.qps / quiet.row.qps;
-    const cpuCost = 1 - quiet.row.serverCpuUs / loud.row.serverCpuUs;
-    const rounds = quiet.rounds?.length > 1 ? `, means of ${quiet.rounds.length} rounds` : '';
+    const qpsCosts = (quiet.rounds ?? []).map((q, r) => 1 - loud.rounds?.[r] / q);
+    const cpuCosts = (quiet.cpuRounds ?? []).map((q, r) => 1 - q / loud.cpuRounds?.[r]);
+    const percents = (costs) => costs.map((c) => fixed(c * 100, 1)).join(' / ');
+    const cost = median(qpsCosts);
+    const cpuCost = median(cpuCosts);
     const byCpu = Number.isFinite(cpuCost)
-      ? `; by the server's CPU per call ${fixed(cpuCost * 100, 1)} % (${fixed(loud.row.serverCpuUs, 1)} against ${fixed(quiet.row.serverCpuUs, 1)} µs; rounds ${formatRounds(loud.cpuRounds)} and ${formatRounds(quiet.cpuRounds)} µs)`
+      ? `; by the server's CPU per call ${fixed(cpuCost * 100, 1)} % (rounds ${percents(cpuCosts)} %; medians ${fixed(loud.row.serverCpuUs, 1)} against ${fixed(quiet.row.serverCpuUs, 1)} µs)`
       : '';
     targets.push({
       target: 'logging and metrics cost at most 5 % of throughput',
-      measured: `${fixed(cost * 100, 1)} % (logs info + metrics on ${whole(loud.row.qps)} QPS, logs warn + metrics off ${whole(quiet.row.qps)} QPS, ${quiet.row.concurrency} in flight, ${quiet.row.dataset}${rounds})${byCpu}`,
+      measured:
+        `${fixed(cost * 100, 1)} %, the median of ${qpsCosts.length} rounds' costs (${percents(qpsCosts)} %; logs info + metrics on against ` +
+        `logs warn + metrics off run next to it; medians ${whole(loud.row.qps)} and ${whole(quiet.row.qps)} QPS, ` +
+        `${quiet.row.concurrency} in flight, ${quiet.row.dataset})${byCpu}`,
       met: cost <= 0.05,
     });
   }
