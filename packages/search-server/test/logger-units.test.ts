@@ -1,5 +1,11 @@
 import { afterEach, expect, it, vi } from 'vitest';
-import { batchLines, type CallLine, createLogger, isoTimestamp } from '../src/telemetry/logger.js';
+import {
+  batchLines,
+  type CallLine,
+  createLogger,
+  isoTimestamp,
+  jsonMillis,
+} from '../src/telemetry/logger.js';
 
 // The stdout batching of the logger, against an in-memory target recording what it is handed.
 function recordingTarget() {
@@ -114,6 +120,10 @@ it('writes the call line exactly as pino does, to every destination, and only at
       requestId: 'ünïcödé ✓ \u2028 end',
     },
     { method: '/m', status: 'OK', durationMs: 1e21, peer: 'p', requestId: 'x'.repeat(300) },
+    // Durations with more than three decimals, negative, and past the table's range.
+    { method: '/m', status: 'OK', durationMs: 0.1234, peer: 'p', requestId: 'r' },
+    { method: '/m', status: 'OK', durationMs: -0.5, peer: 'p', requestId: 'r' },
+    { method: '/m', status: 'OK', durationMs: 1e9 + 0.5, peer: 'p', requestId: 'r' },
   ];
   for (const fields of cases) {
     logger.log.info({ ...fields }, 'call');
@@ -132,4 +142,13 @@ it('writes the call line exactly as pino does, to every destination, and only at
   logger.setLevel('warn');
   logger.call(cases[0] as CallLine);
   expect(stdout).toHaveLength(cases.length * 2);
+});
+
+it('writes a duration with at most three decimals as String does', () => {
+  const samples = [0, 0.001, 0.01, 0.1, 0.5, 1, 9.999, 10, 10.05, 123.456, 999_999_999.999, 1e9, -0, -1.5];
+  for (let micros = 0; micros < 100_000; micros += 7) samples.push(micros / 1000);
+  for (let i = 0; i < 2_000; i++) samples.push(Math.round(Math.random() * 1e12) / 1000);
+  for (const ms of samples) expect(jsonMillis(ms)).toBe(String(ms));
+  for (const ms of [0.0001, 1 / 3, Math.PI, 2 ** -30]) expect(jsonMillis(ms)).toBe(String(ms));
+  expect([Number.NaN, Number.POSITIVE_INFINITY].map(jsonMillis)).toEqual(['null', 'null']);
 });

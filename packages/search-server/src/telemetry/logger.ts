@@ -59,14 +59,20 @@ export function createLogger(options: LoggerOptions): ServerLogger {
   // Every destination takes every line (see above), so a line built here goes to each of them as pino would send it.
   const destinations = [stdout, ...extra];
   const bindings = `,"service":${JSON.stringify(options.service)},"instance":${JSON.stringify(options.instanceId)}`;
+  // The line's text from the bindings to the status's value, per method (a server has a handful).
+  const heads = new Map<string, string>();
   const call = (fields: CallLine) => {
     if (!log.isLevelEnabled('info')) return;
+    let head = heads.get(fields.method);
+    if (head === undefined) {
+      head = `${bindings},"method":${JSON.stringify(fields.method)},"status":`;
+      heads.set(fields.method, head);
+    }
     const status =
       typeof fields.status === 'number' ? jsonNumber(fields.status) : JSON.stringify(fields.status);
     const line =
-      `{"level":"info"${isoTimestamp()}${bindings},"method":${JSON.stringify(fields.method)},"status":${status}` +
-      `,"durationMs":${jsonNumber(fields.durationMs)},"peer":${JSON.stringify(fields.peer)}` +
-      `,"requestId":${JSON.stringify(fields.requestId)},"msg":"call"}\n`;
+      `{"level":"info"${isoTimestamp()}${head}${status},"durationMs":${jsonMillis(fields.durationMs)}` +
+      `,"peer":${JSON.stringify(fields.peer)},"requestId":${JSON.stringify(fields.requestId)},"msg":"call"}\n`;
     for (const destination of destinations) destination.write(line);
   };
   // pino's multistream (with extra streams) has no asynchronous flush: stdout is flushed directly.
@@ -91,6 +97,29 @@ export function createLogger(options: LoggerOptions): ServerLogger {
 
 /** A number as pino writes it: `null` when not finite. */
 const jsonNumber = (n: number) => (Number.isFinite(n) ? String(n) : 'null');
+
+/** `.001` to `.999` with trailing zeros dropped, and `''` for 0: the fraction of a count of milliseconds. */
+const MILLI_FRACTIONS = Array.from({ length: 1000 }, (_, i) =>
+  i === 0 ? '' : `.${String(i).padStart(3, '0').replace(/0+$/, '')}`,
+);
+
+/**
+ * {@link jsonNumber} of a duration in milliseconds. One with at most three
+ * decimals (as calls' durations are logged) is written from its whole
+ * microseconds, two small integers and a table, the same text as
+ * `String(ms)`: a fractional number's shortest decimal form, worked out per
+ * line, showed in profiles of Search at 32 in flight.
+ */
+export function jsonMillis(ms: number): string {
+  if (ms >= 0 && ms < 1e9) {
+    const micros = Math.round(ms * 1000);
+    if (micros / 1000 === ms) {
+      const whole = Math.floor(micros / 1000);
+      return `${whole}${MILLI_FRACTIONS[micros - whole * 1000]}`;
+    }
+  }
+  return jsonNumber(ms);
+}
 
 /** How long a line may wait before it is handed to the stdout writer. */
 const LINE_BATCH_MS = 100;
