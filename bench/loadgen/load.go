@@ -70,7 +70,7 @@ type tally struct {
 // loadRun holds what the workers of one run share.
 type loadRun struct {
 	cfg      config
-	conns    []*grpc.ClientConn
+	conns    [][]*grpc.ClientConn // per target
 	callOpts []grpc.CallOption
 	next     atomic.Uint64 // call counter: picks the request and the connection
 	start    time.Time     // warm-up starts
@@ -78,12 +78,22 @@ type loadRun struct {
 	end      time.Time     // measured window ends
 }
 
-// call makes one call with the next request on the next connection and
-// stores the response bytes in resp.
-func (l *loadRun) call(ctx context.Context, resp *[]byte) error {
+// target is the index of the target whose turn it is at t: turns of
+// cfg.slice, in -addr order, from the start of the warm-up.
+func (l *loadRun) target(t time.Time) int {
+	if len(l.conns) == 1 {
+		return 0
+	}
+	return int(t.Sub(l.start)/l.cfg.slice) % len(l.conns)
+}
+
+// call makes one call to `target` with the next request on the next
+// connection and stores the response bytes in resp.
+func (l *loadRun) call(ctx context.Context, target int, resp *[]byte) error {
 	n := l.next.Add(1) - 1
 	req := &l.cfg.requests[n%uint64(len(l.cfg.requests))]
-	conn := l.conns[n%uint64(len(l.conns))]
+	conns := l.conns[target]
+	conn := conns[n%uint64(len(conns))]
 	ctx, cancel := context.WithTimeout(ctx, l.cfg.timeout)
 	defer cancel()
 	return conn.Invoke(ctx, l.cfg.method, req, resp, l.callOpts...)
@@ -111,14 +121,16 @@ func (l *loadRun) record(t *tally, from, done time.Time, err error) {
 	}
 }
 
-// closedLoop keeps one call in flight until ctx ends; latency is measured
-// from each call's start.
-func (l *loadRun) closedLoop(ctx context.Context, t *tally) {
+// closedLoop keeps one call in flight until ctx ends, to the target whose
+// turn it is when the call starts (a call that ends in the next turn counts
+// for its own target); latency is measured from each call's start.
+func (l *loadRun) closedLoop(ctx context.Context, tallies []*tally) {
 	var resp []byte
 	for ctx.Err() == nil {
 		start := time.Now()
-		err := l.call(ctx, &resp)
-		l.record(t, start, time.Now(), err)
+		target := l.target(start)
+		err := l.call(ctx, target, &resp)
+		l.record(tallies[target], start, time.Now(), err)
 	}
 }
 
@@ -128,7 +140,7 @@ func (l *loadRun) openLoopWorker(ctx context.Context, t *tally, due <-chan time.
 	var resp []byte
 	for at := range due {
 		if ctx.Err() == nil {
-			err := l.call(ctx, &resp)
+			err := l.call(ctx, 0, &resp)
 			l.record(t, at, time.Now(), err)
 		}
 		<-slots
@@ -227,28 +239,22 @@ func processCPU(pid int) (time.Duration, error) {
 const windowSize = 1 << 24
 
 // generateLoad runs the warm-up and the measured window and reports the
-// measured window.
-func generateLoad(cfg config) (*report, error) {
+// measured window, one report per target.
+func generateLoad(cfg config) ([]*report, error) {
 	// One thread avoids the cross-thread wake-ups (futex) of idle processors
 	// hunting for work: measured on 2 cores, 20-30 % less CPU per call at 1
 	// to 32 calls in flight than GOMAXPROCS=2.
 	runtime.GOMAXPROCS(cfg.procs)
 	l := &loadRun{cfg: cfg, callOpts: []grpc.CallOption{grpc.ForceCodecV2(rawCodec{})}}
-	for range cfg.conns {
-		conn, err := grpc.NewClient(cfg.addr,
-			grpc.WithTransportCredentials(insecure.NewCredentials()),
-			// Fixed receive windows (the largest HTTP/2 allows for the connection)
-			// turn off grpc-go's bandwidth-delay probing, a PING per burst of
-			// received data that costs each call an extra write and wake-up.
-			grpc.WithInitialWindowSize(windowSize),
-			grpc.WithInitialConnWindowSize(windowSize),
-		)
+	for _, addr := range cfg.addrs {
+		conns, err := dial(addr, cfg.conns)
+		for _, conn := range conns {
+			defer conn.Close()
+		}
 		if err != nil {
 			return nil, err
 		}
-		defer conn.Close()
-		conn.Connect()
-		l.conns = append(l.conns, conn)
+		l.conns = append(l.conns, conns)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -256,7 +262,8 @@ func generateLoad(cfg config) (*report, error) {
 	l.measured = l.start.Add(cfg.warmup)
 	l.end = l.measured.Add(cfg.duration)
 
-	tallies := make([]*tally, cfg.concurrency)
+	targets := len(cfg.addrs)
+	tallies := make([][]*tally, cfg.concurrency) // per worker, per target
 	var workers sync.WaitGroup
 	late := 0
 	var due chan time.Time
@@ -267,48 +274,94 @@ func generateLoad(cfg config) (*report, error) {
 		workers.Go(func() { late = l.dispatch(ctx, due, slots) })
 	}
 	for i := range tallies {
-		t := &tally{statuses: map[codes.Code]int{}}
-		tallies[i] = t
+		tallies[i] = make([]*tally, targets)
+		for k := range targets {
+			tallies[i][k] = &tally{statuses: map[codes.Code]int{}}
+		}
+		ts := tallies[i]
 		if cfg.rps > 0 {
-			workers.Go(func() { l.openLoopWorker(ctx, t, due, slots) })
+			workers.Go(func() { l.openLoopWorker(ctx, ts[0], due, slots) })
 		} else {
-			workers.Go(func() { l.closedLoop(ctx, t) })
+			workers.Go(func() { l.closedLoop(ctx, ts) })
 		}
 	}
 
 	time.Sleep(time.Until(l.measured))
 	user0, sys0 := cpuTime()
-	var server0, server1 time.Duration
-	var serverErr error
-	if cfg.serverPid > 0 {
-		server0, serverErr = processCPU(cfg.serverPid)
-	}
+	server0, serverErr := serverCPU(cfg.serverPids)
 	time.Sleep(time.Until(l.end))
 	user1, sys1 := cpuTime()
-	if cfg.serverPid > 0 && serverErr == nil {
-		server1, serverErr = processCPU(cfg.serverPid)
-	}
+	server1, serverErr1 := serverCPU(cfg.serverPids)
 	cancel() // calls still in flight end now, after the window: not counted
 	workers.Wait()
-
-	rep := summarize(tallies, cfg.duration)
-	rep.Late = late
-	rep.CPUUserS = round(float64(user1-user0)/float64(time.Second), 3)
-	rep.CPUSysS = round(float64(sys1-sys0)/float64(time.Second), 3)
-	if cfg.serverPid > 0 {
-		if serverErr != nil {
-			return nil, fmt.Errorf("server CPU time: %w", serverErr)
-		}
-		serverS := round(float64(server1-server0)/float64(time.Second), 3)
-		rep.ServerCPUS = &serverS
+	if serverErr == nil {
+		serverErr = serverErr1
 	}
-	return rep, nil
+	if serverErr != nil {
+		return nil, fmt.Errorf("server CPU time: %w", serverErr)
+	}
+
+	// Each target had the same share of the window: -d is a whole number of rounds of turns.
+	share := cfg.duration / time.Duration(targets)
+	reps := make([]*report, targets)
+	for k := range targets {
+		mine := make([]*tally, len(tallies))
+		for i := range tallies {
+			mine[i] = tallies[i][k]
+		}
+		rep := summarize(mine, share)
+		rep.Addr = cfg.addrs[k]
+		rep.Late = late
+		// The load generator's own CPU time is the whole window's, in every target's report.
+		rep.CPUUserS = round(float64(user1-user0)/float64(time.Second), 3)
+		rep.CPUSysS = round(float64(sys1-sys0)/float64(time.Second), 3)
+		if len(cfg.serverPids) > 0 {
+			serverS := round(float64(server1[k]-server0[k])/float64(time.Second), 3)
+			rep.ServerCPUS = &serverS
+		}
+		reps[k] = rep
+	}
+	return reps, nil
+}
+
+// serverCPU is the CPU time so far of each process in pids.
+func serverCPU(pids []int) ([]time.Duration, error) {
+	out := make([]time.Duration, len(pids))
+	for i, pid := range pids {
+		var err error
+		if out[i], err = processCPU(pid); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// dial opens n HTTP/2 connections to addr (each call picks one round-robin).
+func dial(addr string, n int) ([]*grpc.ClientConn, error) {
+	var conns []*grpc.ClientConn
+	for range n {
+		conn, err := grpc.NewClient(addr,
+			grpc.WithTransportCredentials(insecure.NewCredentials()),
+			// Fixed receive windows (the largest HTTP/2 allows for the connection)
+			// turn off grpc-go's bandwidth-delay probing, a PING per burst of
+			// received data that costs each call an extra write and wake-up.
+			grpc.WithInitialWindowSize(windowSize),
+			grpc.WithInitialConnWindowSize(windowSize),
+		)
+		if err != nil {
+			return conns, err
+		}
+		conn.Connect()
+		conns = append(conns, conn)
+	}
+	return conns, nil
 }
 
 // report is the JSON object loadgen prints. Latencies cover every call that
 // ended in the measured window, failed ones included; LatencyMs is null when
 // there were none.
 type report struct {
+	Addr      string         `json:"addr"`
 	QPS       float64        `json:"qps"`
 	Requests  int            `json:"requests"`
 	OK        int            `json:"ok"`

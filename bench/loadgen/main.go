@@ -12,6 +12,13 @@
 //	loadgen -addr 127.0.0.1:50051 -method /geosearch.v1.SearchService/Search \
 //	  -requests points.b64 -c 32 -d 10s -warmup 2s
 //
+// With several comma-separated -addr targets, the calls go to one target at a
+// time, switching every -slice: 0.25 s on A, 0.25 s on B, and so on, so that
+// servers compared with each other see the same moments of a machine whose
+// speed drifts (the bench's logging-and-metrics variants and data set scale).
+// Every target then gets the same share of the window, and the report lists
+// each target's figures (see multiReport).
+//
 // It prints one JSON object (see report) on stdout. Exit status: 0 when at
 // least one call succeeded (failed calls are counted in the report), 1 when
 // none did or the run could not start, 2 on bad flags or an unreadable
@@ -27,6 +34,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -46,26 +54,38 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "loadgen: %v\n", err)
 		return 2
 	}
-	rep, err := generateLoad(cfg)
+	reps, err := generateLoad(cfg)
 	if err != nil {
 		fmt.Fprintf(stderr, "loadgen: %v\n", err)
 		return 1
 	}
-	out := json.NewEncoder(stdout)
-	if err := out.Encode(rep); err != nil {
+	var out any = reps[0]
+	if len(reps) > 1 {
+		out = multiReport{SliceS: cfg.slice.Seconds(), Targets: reps}
+	}
+	if err := json.NewEncoder(stdout).Encode(out); err != nil {
 		fmt.Fprintf(stderr, "loadgen: writing the report: %v\n", err)
 		return 1
 	}
-	if !rep.anyOK {
-		fmt.Fprintf(stderr, "loadgen: no call succeeded; errors: %q\n", rep.Errors)
-		return 1
+	for _, rep := range reps {
+		if !rep.anyOK {
+			fmt.Fprintf(stderr, "loadgen: no call to %s succeeded; errors: %q\n", rep.Addr, rep.Errors)
+			return 1
+		}
 	}
 	return 0
 }
 
+// multiReport is the JSON object printed for several -addr targets: each
+// target's report, its QPS over its own turns (its share of -d).
+type multiReport struct {
+	SliceS  float64   `json:"sliceS"`
+	Targets []*report `json:"targets"`
+}
+
 // config is one run's settings, validated.
 type config struct {
-	addr        string
+	addrs       []string // one target, or several taking turns (see slice)
 	method      string
 	requests    [][]byte // serialized request messages, used round-robin
 	concurrency int      // calls in flight (the most, with rps)
@@ -74,8 +94,9 @@ type config struct {
 	warmup      time.Duration
 	rps         float64 // 0: closed loop
 	timeout     time.Duration
-	procs       int // GOMAXPROCS
-	serverPid   int // 0: none; else its CPU time over the measured window is reported
+	procs       int           // GOMAXPROCS
+	serverPids  []int         // none, or one per target: its CPU time over the measured window is reported
+	slice       time.Duration // with several targets: how long each one's turn lasts
 }
 
 // parseFlags reads and checks the command line and loads the request file.
@@ -83,8 +104,8 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs := flag.NewFlagSet("loadgen", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var cfg config
-	var requestFile string
-	fs.StringVar(&cfg.addr, "addr", "", "server `host:port` (plaintext HTTP/2)")
+	var requestFile, addrs, serverPids string
+	fs.StringVar(&addrs, "addr", "", "server `host:port` (plaintext HTTP/2); several, comma-separated, take turns (see -slice)")
 	fs.StringVar(&cfg.method, "method", "", "full method `path`, e.g. /geosearch.v1.SearchService/Search")
 	fs.StringVar(&requestFile, "requests", "", "`file` of serialized requests, one base64 line each, used round-robin")
 	fs.IntVar(&cfg.concurrency, "c", 1, "calls in flight (with -rps: the most in flight)")
@@ -94,7 +115,8 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.Float64Var(&cfg.rps, "rps", 0, "fixed rate in calls per second (open loop); 0: closed loop")
 	fs.DurationVar(&cfg.timeout, "timeout", 10*time.Second, "deadline of each call")
 	fs.IntVar(&cfg.procs, "procs", 1, "threads running Go code at once (GOMAXPROCS); 1 costs the least CPU per call")
-	fs.IntVar(&cfg.serverPid, "server-pid", 0, "`pid` of the server under load: report its CPU time (all threads) in the measured window")
+	fs.StringVar(&serverPids, "server-pid", "", "`pid` of the server under load (one per -addr, comma-separated): report its CPU time (all threads) in the measured window")
+	fs.DurationVar(&cfg.slice, "slice", 250*time.Millisecond, "with several -addr targets: the length of each target's turn; -d must be a whole number of rounds of turns")
 	if err := fs.Parse(args); err != nil {
 		return cfg, err
 	}
@@ -105,7 +127,21 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 		}
 	}
 	check(fs.NArg() == 0, fmt.Sprintf("unexpected arguments %q", fs.Args()))
-	check(cfg.addr != "", "-addr is required")
+	cfg.addrs = splitList(addrs)
+	check(len(cfg.addrs) > 0, "-addr is required")
+	for _, field := range splitList(serverPids) {
+		pid, err := strconv.Atoi(field)
+		check(err == nil && pid > 0, fmt.Sprintf("-server-pid: %q is not a process id", field))
+		cfg.serverPids = append(cfg.serverPids, pid)
+	}
+	check(len(cfg.serverPids) == 0 || len(cfg.serverPids) == len(cfg.addrs), "-server-pid needs one pid per -addr target")
+	if n := len(cfg.addrs); n > 1 {
+		check(cfg.rps == 0, "-rps takes one -addr target")
+		check(cfg.slice > 0, "-slice must be positive")
+		cycle := time.Duration(n) * cfg.slice
+		check(cfg.slice > 0 && cfg.duration%cycle == 0,
+			fmt.Sprintf("-d must be a whole number of rounds of turns (%d targets x -slice %v)", n, cfg.slice))
+	}
 	check(strings.HasPrefix(cfg.method, "/") && strings.Count(cfg.method, "/") == 2,
 		"-method must be a full method path /package.Service/Method")
 	check(requestFile != "", "-requests is required")
@@ -116,13 +152,23 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	check(cfg.rps >= 0, "-rps must not be negative")
 	check(cfg.timeout > 0, "-timeout must be positive")
 	check(cfg.procs >= 1, "-procs must be at least 1")
-	check(cfg.serverPid >= 0, "-server-pid must not be negative")
 	if len(problems) > 0 {
 		return cfg, errors.New(strings.Join(problems, "; "))
 	}
 	var err error
 	cfg.requests, err = readRequests(requestFile)
 	return cfg, err
+}
+
+// splitList is a comma-separated flag's non-empty fields, trimmed.
+func splitList(s string) []string {
+	var out []string
+	for _, field := range strings.Split(s, ",") {
+		if field = strings.TrimSpace(field); field != "" {
+			out = append(out, field)
+		}
+	}
+	return out
 }
 
 // readRequests decodes a request file: every line is the standard base64 of
