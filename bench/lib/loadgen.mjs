@@ -49,6 +49,8 @@ export function writeRequestFile(file, messages) {
  * `concurrency` calls in flight over `conns` HTTP/2 connections, a warm-up of
  * `warmupS` seconds that is not counted, then `durationS` measured seconds.
  * Calls still in flight when the time is up are left out of the tally.
+ * `address` may list several targets (comma-separated, with as many
+ * `serverPid`s): they take turns of `sliceS` seconds (see runLoadgen).
  */
 export function loadgenArgs({
   method,
@@ -61,6 +63,7 @@ export function loadgenArgs({
   conns = 1,
   timeoutS = 10,
   serverPid,
+  sliceS,
 }) {
   const path = method.startsWith('/') ? method : `/geosearch.v1.SearchService/${method}`;
   return [
@@ -82,6 +85,7 @@ export function loadgenArgs({
     `${timeoutS}s`,
     ...(rps ? ['-rps', String(rps)] : []),
     ...(serverPid ? ['-server-pid', String(serverPid)] : []),
+    ...(sliceS ? ['-slice', `${sliceS}s`] : []),
   ];
 }
 
@@ -90,12 +94,20 @@ export function loadgenArgs({
  * failed calls, up to three error messages) plus `cpuS`, the CPU seconds
  * loadgen itself used in the measured window, and `serverCpuS`, the server's
  * (all its threads) in the same window when `-server-pid` was given. Rejects
- * when no call succeeded.
+ * when no call succeeded. With several targets taking turns: `{ targets }`,
+ * one such result per target (QPS over its own turns; `cpuS` is loadgen's
+ * for the whole window in each).
  */
 export async function runLoadgen({ bin, processes, args, timeoutMs }) {
   const { stdout } = await processes.run(bin, args, { label: 'loadgen', timeoutMs });
   const report = JSON.parse(stdout);
+  return report.targets ? { targets: report.targets.map(loadgenResult) } : loadgenResult(report);
+}
+
+/** One target's figures from loadgen's report. */
+function loadgenResult(report) {
   return {
+    address: report.addr,
     qps: report.qps,
     p50: report.latencyMs?.p50 ?? Number.NaN,
     p99: report.latencyMs?.p99 ?? Number.NaN,

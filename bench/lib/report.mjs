@@ -1,7 +1,8 @@
 import { describeThresholds } from './gate.mjs';
 import { verdictWord } from './memory-soak.mjs';
 import { echoPeer, isPointSearch, pgbenchPeer } from './rows.mjs';
-import { evaluateTargets } from './targets.mjs';
+import { median } from './stats.mjs';
+import { evaluateTargets, telemetryGroups } from './targets.mjs';
 
 const num = (n, digits = 0) =>
   Number.isFinite(n)
@@ -9,6 +10,7 @@ const num = (n, digits = 0) =>
     : '—';
 const ms = (n) => (Number.isFinite(n) ? num(n, n < 10 ? 2 : 1) : '—');
 const ratio = (a, b) => (Number.isFinite(a) && Number.isFinite(b) && b > 0 ? num(a / b, 2) : '—');
+const fixedRatio = (n) => num(n, 3);
 const table = (header, lines) =>
   [
     `| ${header.join(' | ')} |`,
@@ -209,7 +211,21 @@ export function markdownReport(r) {
   }
   out.push('## Logging and metrics');
   out.push('');
-  if (r.variants.some((v) => v.rounds?.length > 1))
+  const turns = r.variants[0]?.turnS;
+  const { quietRounds } = telemetryGroups(r.variants);
+  // A server's QPS (or CPU per call) over the quiet servers' mean, per round, and the median of the rounds.
+  const perRound = (v, key) => {
+    const mine = key === 'qps' ? v.rounds : v.cpuRounds;
+    const theirs = quietRounds[key];
+    if (!mine || mine.length !== theirs.length) return undefined;
+    return median(mine.map((x, i) => x / theirs[i]));
+  };
+  if (turns)
+    out.push(
+      `${r.variants.length} servers started at once, driven by one loadgen in turns of ${turns} s (all the calls in flight to one server, then to the next), after ${r.variants[0].warmupS} s of warm-up, in ${r.variants[0].rounds.length} rounds of ${r.variants[0].roundS} s: every server has the same share of every round, so the machine's drift falls on all of them alike. Three servers of each judged configuration: servers started alike can settle a few percent apart for minutes; the means average over that, and the targets table gives the spread. Figures are the medians of the rounds; the ratios are the medians of the per-round ratios to the quiet servers' mean; StatsD packets and log bytes are per round. The targets table judges the cost per round (the loud servers' mean QPS against the quiet servers') and takes the median of the rounds.`,
+      '',
+    );
+  else if (r.variants.some((v) => v.rounds?.length > 1))
     out.push(
       `Each variant ran in ${r.variants[0].rounds.length} rounds, a fresh server each run, logs warn + metrics off and logs info + metrics on next to each other in every round, the order reversed every other round; the figures are the medians of its rounds (QPS of each round in the last column). The targets table judges the cost per round (logs info + metrics on against the quiet run beside it) and takes the median of the rounds.`,
       '',
@@ -219,6 +235,7 @@ export function markdownReport(r) {
       [
         'log level',
         'metrics',
+        'server',
         'data set',
         'in flight',
         'QPS',
@@ -236,14 +253,15 @@ export function markdownReport(r) {
       r.variants.map((v) => [
         v.logLevel,
         v.metrics ? 'on' : 'off',
+        v.instance ? String(v.instance) : v.control ? 'second (control)' : '',
         v.row.dataset,
         String(v.row.concurrency),
         num(v.row.qps),
         ms(v.row.p50),
         ms(v.row.p99),
-        ratio(v.row.qps, r.variants[0]?.row.qps),
+        turns ? fixedRatio(perRound(v, 'qps')) : ratio(v.row.qps, r.variants[0]?.row.qps),
         num(v.row.serverCpuUs, 1),
-        ratio(v.row.serverCpuUs, r.variants[0]?.row.serverCpuUs),
+        turns ? fixedRatio(perRound(v, 'cpu')) : ratio(v.row.serverCpuUs, r.variants[0]?.row.serverCpuUs),
         num(v.statsdPackets),
         num(v.logBytes),
         num(v.rssMiB, 0),

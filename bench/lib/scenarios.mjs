@@ -13,7 +13,7 @@ const perCallUs = (cpuS, calls) => (cpuS !== undefined && calls > 0 ? (cpuS / ca
  * `scenario` and `dataset` name what ran; QPS, p50 and p99 (ms) as measured;
  * `load` is the one-minute load average when the measurement ended.
  */
-const row = (fields, result) => ({
+export const row = (fields, result) => ({
   ...fields,
   qps: result.qps,
   p50: result.p50,
