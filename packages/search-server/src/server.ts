@@ -70,14 +70,18 @@ export async function startSearchServer(
     extraStreams,
   });
   const log = logger.log;
-  let metrics: Metrics = config.metrics
-    ? createMetrics({
-        target: config.statsd_host,
-        prefix: config.statsd_prefix,
-        sampleRate: config.statsd_sample_rate,
-        onError: (error) => log.debug({ err: error }, 'statsd send failed'),
-      })
-    : createNoopMetrics();
+  // StatsD metrics as configured now, or none: `metrics` applies live (see applyLive).
+  const configuredMetrics = (): Metrics =>
+    config.metrics
+      ? createMetrics({
+          target: config.statsd_host,
+          prefix: config.statsd_prefix,
+          sampleRate: config.statsd_sample_rate,
+          onError: (error) => log.debug({ err: error }, 'statsd send failed'),
+        })
+      : createNoopMetrics();
+  let metrics = configuredMetrics();
+  let metricsOn = config.metrics;
 
   let database: ServerDatabase | undefined;
   try {
@@ -274,6 +278,7 @@ export async function startSearchServer(
         );
         await metrics.close();
         metrics = createNoopMetrics();
+        metricsOn = false;
         await logger.close();
       })();
       return stopping;
@@ -304,6 +309,14 @@ export async function startSearchServer(
       applied.push(name);
     }
     if (applied.includes('log_level')) logger.setLevel(config.log_level);
+    // Turned on or off: calls from now on use the new one; the old one sends what it holds and closes.
+    // Not once stopping has begun (the shutdown has closed metrics for good).
+    if (applied.includes('metrics') && config.metrics !== metricsOn && stopping === undefined) {
+      const previous = metrics;
+      metrics = configuredMetrics();
+      metricsOn = config.metrics;
+      void previous.close();
+    }
     if (applied.some((k) => k === 'statsd_prefix' || k === 'statsd_sample_rate')) {
       metrics.configure({ prefix: config.statsd_prefix, sampleRate: config.statsd_sample_rate });
     }

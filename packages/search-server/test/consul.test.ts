@@ -1,4 +1,6 @@
+import { createSocket } from 'node:dgram';
 import { Resolver } from 'node:dns/promises';
+import type { AddressInfo } from 'node:net';
 import { SearchServiceDefinition } from '@geosearch/generated';
 import { ClientError, createChannel, createClient, Status } from 'nice-grpc';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -270,6 +272,56 @@ describe('live configuration from KV', () => {
     expect(await searchCode(server, 21)).toBe(Status.INVALID_ARGUMENT);
     await agent.request(kv('listen'), { method: 'DELETE' });
     expect(await server.stop('SIGTERM')).toBe(0);
+  }, 120_000);
+
+  it('turns metrics on and off live', async () => {
+    // A UDP socket standing in for StatsD: the lines the server sends, in order.
+    const socket = createSocket('udp4');
+    const lines: string[] = [];
+    socket.on('message', (message) => lines.push(...message.toString().split('\n').filter(Boolean)));
+    await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
+    const searches = async (n: number) => {
+      for (let i = 0; i < n; i++) expect(await searchCode(server, 5)).toBe(Status.OK);
+    };
+    const timers = () => lines.filter((line) => /^live\.search:[\d.]+\|ms$/.test(line)).length;
+    await agent.control('start');
+    const server = await startRegistered(agent, {
+      GEOSEARCH_METRICS: 'false',
+      GEOSEARCH_STATSD_HOST: `127.0.0.1:${(socket.address() as AddressInfo).port}`,
+      GEOSEARCH_STATSD_PREFIX: 'live.',
+    });
+    try {
+      await searches(3);
+      await put(agent, kv('metrics'), 'true');
+      const appliedMetrics = () =>
+        server.logs.filter(
+          (l) =>
+            l.msg === 'configuration applied without restart' &&
+            Array.isArray(l.applied) &&
+            l.applied.includes('metrics'),
+        ).length;
+      await until('metrics on', 2_000, async () => (appliedMetrics() >= 1 ? true : undefined));
+      await searches(4);
+      // The searches made before are not counted: metrics were off.
+      await until('4 timer samples', 2_000, async () => (timers() >= 4 ? true : undefined));
+      await put(agent, kv('metrics'), 'false');
+      await until('metrics off', 2_000, async () => (appliedMetrics() >= 2 ? true : undefined));
+      await new Promise((resolve) => setTimeout(resolve, 1_500)); // anything held is sent by now
+      const sent = lines.length;
+      await searches(3);
+      await new Promise((resolve) => setTimeout(resolve, 1_500));
+      expect(timers()).toBe(4);
+      // Counters are summed in process and sent once a second: the 4 calls may span two sends.
+      const counted = lines
+        .filter((line) => line.startsWith('live.search_count:'))
+        .reduce((sum, line) => sum + Number(line.split(/[:|]/)[1]), 0);
+      expect(counted).toBe(4);
+      expect(lines.length).toBe(sent);
+    } finally {
+      await agent.request(kv('metrics'), { method: 'DELETE' });
+      expect(await server.stop('SIGTERM')).toBe(0);
+      socket.close();
+    }
   }, 120_000);
 
   it('applies the KV values present at start, start-only keys included', async () => {
