@@ -13,6 +13,7 @@ describe('the CLI table of live keys', () => {
     default_page_size: ['1', '50', '10000', '0', '10001', '2.5', 'abc', '-3'],
     max_page_size: ['1000', '1', '0', '1e9', 'x'],
     max_nearby_limit: ['5', '10000', '10001', '1.5'],
+    metrics: ['true', 'false', ' 1 ', '0', 'yes', 'no', 'on', 'True', ''],
     statsd_prefix: ['geosearch.', '', 'a.b.'],
     statsd_sample_rate: ['0', '0.5', '1', '1.01', '-0.1', 'half'],
     kafka_log_level: ['warn', 'silent', 'verbose'],
