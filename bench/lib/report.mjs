@@ -212,7 +212,7 @@ export function markdownReport(r) {
   out.push('## Logging and metrics');
   out.push('');
   const turns = r.variants[0]?.turnS;
-  const { quietRounds } = telemetryGroups(r.variants);
+  const { quiet, quietRounds } = telemetryGroups(r.variants);
   // A server's QPS (or CPU per call) over the quiet servers' mean, per round, and the median of the rounds.
   const perRound = (v, key) => {
     const mine = key === 'qps' ? v.rounds : v.cpuRounds;
@@ -222,7 +222,7 @@ export function markdownReport(r) {
   };
   if (turns)
     out.push(
-      `${r.variants.length} servers started at once, driven by one loadgen in turns of ${turns} s (all the calls in flight to one server, then to the next), after ${r.variants[0].warmupS} s of warm-up, in ${r.variants[0].rounds.length} rounds of ${r.variants[0].roundS} s: every server has the same share of every round, so the machine's drift falls on all of them alike. Three servers of each judged configuration: servers started alike can settle a few percent apart for minutes; the means average over that, and the targets table gives the spread. Figures are the medians of the rounds; the ratios are the medians of the per-round ratios to the quiet servers' mean; StatsD packets and log bytes are per round. The targets table judges the cost per round (the loud servers' mean QPS against the quiet servers') and takes the median of the rounds.`,
+      `${r.variants.length} servers started at once, driven by one loadgen in turns of ${turns} s (all the calls in flight to one server, then to the next), after ${r.variants[0].warmupS} s of warm-up, in ${r.variants[0].rounds.length} rounds of ${r.variants[0].roundS} s: every server has the same share of every round, so the machine's drift falls on all of them alike. ${quiet.length} servers of each judged configuration: servers started alike can settle a few percent apart for minutes; the means average over that, and the targets table gives the spread. Figures are the medians of the rounds; the ratios are the medians of the per-round ratios to the quiet servers' mean; StatsD packets and log bytes are per round. The targets table judges the cost per round (the loud servers' mean QPS against the quiet servers') and takes the median of the rounds.`,
       '',
     );
   else if (r.variants.some((v) => v.rounds?.length > 1))

@@ -64,7 +64,7 @@ export function evaluateTargets(results) {
     // Judged on QPS, as the issue words it: per round, the loud servers' mean against the quiet servers' (see
     // benchTelemetryVariants), and the median of the rounds. The servers' CPU time per call (all threads, the
     // log writer's too) is given beside it: at 32 in flight a server is CPU-bound, so that is what the logs
-    // and metrics cost. With two servers of each, their differences show the noise left in the method.
+    // and metrics cost. With several servers of each, their differences show how far servers started alike settle apart.
     const percents = (values) => values.map((c) => fixed(c * 100, 1)).join(' / ');
     const costs = quietRounds.qps.map((q, r) => 1 - loudRounds.qps[r] / q);
     const cpuCosts = quietRounds.cpu.map((q, r) => 1 - q / loudRounds.cpu[r]);
