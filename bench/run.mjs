@@ -3,12 +3,13 @@
 //        [--only=memory|telemetry] [--keep]
 // (--keep leaves the temporary folder; the overrides change the mode's data sets, seconds per scenario and
 // requests of the memory soak; --only=memory prepares the first data set and runs the memory soak alone,
-// --only=telemetry the logging-and-metrics variants alone)
+// --only=telemetry the logging-and-metrics cost alone)
 // See bench/README.md. Every process started here is stopped before exit,
 // on success, on failure and on SIGINT/SIGTERM.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { homedir, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createConsulAgent } from './lib/consul-agent.mjs';
 import { datasetDefinitions } from './lib/datasets.mjs';
 import { describeGate, evaluateGate } from './lib/gate.mjs';
 import { buildProtoset, ensureGhz } from './lib/ghz.mjs';
@@ -23,7 +24,8 @@ import { benchScale } from './lib/scale.mjs';
 import { assertServerBuilt, newerThanBuild } from './lib/search-server.mjs';
 import { startStatsdSink } from './lib/statsd-sink.mjs';
 import { benchDataset, prepareDataset } from './lib/suite-dataset.mjs';
-import { benchColdStart, benchEcho, benchImport, benchTelemetryVariants } from './lib/suite-extras.mjs';
+import { benchColdStart, benchEcho, benchImport } from './lib/suite-extras.mjs';
+import { benchTelemetrySwitched } from './lib/telemetry-switch.mjs';
 import { loadWorkspaceGrpc } from './lib/workspace-grpc.mjs';
 import { writeResults } from './lib/write-results.mjs';
 
@@ -40,7 +42,7 @@ const only = option('only');
 /** What `--only=NAME` runs, on the first data set, instead of everything. */
 const onlyParts = {
   memory: (ctx, first) => benchMemorySoak(ctx, first.dataset, first.files.searchPoint),
-  telemetry: (ctx, first) => benchTelemetryVariants(ctx, first.dataset, first.files.searchPoint),
+  telemetry: (ctx, first) => benchTelemetrySwitched(ctx, first.dataset, first.files.searchPoint),
 };
 if (
   !mode ||
@@ -66,11 +68,10 @@ const log = (message) =>
   );
 
 const processes = createProcessGroup();
-const cluster = createPostgresCluster({
-  repoRoot,
-  runDir: process.env.GEOSEARCH_BENCH_RUN ?? '/tmp/geosearch-bench-services',
-  processes,
-});
+// The bench's own services (PostgreSQL, and Consul for the logging-and-metrics switches) run from here.
+const runDir = process.env.GEOSEARCH_BENCH_RUN ?? '/tmp/geosearch-bench-services';
+const cluster = createPostgresCluster({ repoRoot, runDir, processes });
+const consul = createConsulAgent({ repoRoot, runDir, processes });
 let statsd;
 
 let cleaning;
@@ -78,6 +79,7 @@ const cleanup = () => {
   cleaning ??= (async () => {
     await processes.stopAll();
     await cluster.stop().catch((error) => log(`stopping PostgreSQL failed: ${error.message}`));
+    await consul.stop().catch((error) => log(`stopping Consul failed: ${error.message}`));
     await statsd?.close();
     if (!keep) rmSync(workDir, { recursive: true, force: true });
     const left = processes.running();
@@ -107,6 +109,7 @@ async function main() {
     workDir,
     processes,
     cluster,
+    consul,
     log,
     load1,
     grpc: loadWorkspaceGrpc(repoRoot),
@@ -143,7 +146,7 @@ async function main() {
     const first = benched[0];
     await benchScale(ctx, benched);
     await benchEcho(ctx, first.files.searchPoint);
-    await benchTelemetryVariants(ctx, first.dataset, first.files.searchPoint);
+    await benchTelemetrySwitched(ctx, first.dataset, first.files.searchPoint);
     await benchMemorySoak(ctx, first.dataset, first.files.searchPoint);
     await benchImport(ctx);
     await benchColdStart(ctx, first.dataset, first.insidePoint);
@@ -172,6 +175,7 @@ async function main() {
     pgliteFirstStartS: ctx.pgliteFirstStartS,
     memorySoak: ctx.memorySoak,
     scale: ctx.scale,
+    telemetrySwitch: ctx.telemetrySwitch,
   };
   // A run of one part is named after it, so that it does not replace the report of a fuller run.
   const partial = only

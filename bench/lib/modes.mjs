@@ -21,9 +21,10 @@ export const modes = {
     // Search by point at `concurrency` in flight (logs info, metrics on) until `requests` calls are
     // served, RSS sampled about `samples` times: short enough for CI, it only catches gross leaks.
     memorySoak: { requests: 20_000, concurrency: 32, samples: 5 },
-    // The logging-and-metrics variants (see benchTelemetryVariants): eight servers taking turns of `turnS`;
-    // a round's length is a whole number of rounds of turns (8 x 0.25 s).
-    telemetry: { rounds: 2, roundS: 2, warmupS: 2, turnS: 0.25 },
+    // The logging-and-metrics cost (see benchTelemetrySwitched): two servers taking turns of `turnS`, switched
+    // through Consul KV, `cycles` cycles of eight rounds of `roundS` (a whole number of turns of both
+    // servers), `settleS` after each switch; half the warm-up on each server's loud configuration.
+    telemetry: { cycles: 1, roundS: 1, warmupS: 2, turnS: 0.25, settleS: 0.5 },
     // The gate: Search-by-point QPS over pgbench running the server's exact statement ('statement';
     // 'inline' has its LIMIT written in the text). The benchmark issue asks CI to fail below 0.3. On
     // two CPUs and the 10k grid the transport alone (echo / pgbench) reaches about 0.45 at 4 in flight
@@ -47,10 +48,11 @@ export const modes = {
     import: { count: 100_000, batch: 500 },
     coldStartRuns: { postgres: 3, pglite: 3 },
     memorySoak: { requests: 1_000_000, concurrency: 32, samples: 20 },
-    // Eight servers taking quarter-second turns (see benchTelemetryVariants): 120 s of warm-up, 15 s a
-    // server (a fresh server took tens of seconds of load to reach its steady speed), then 6 rounds of 32 s,
-    // 4 s a server.
-    telemetry: { rounds: 6, roundS: 32, warmupS: 120, turnS: 0.25 },
+    // Two servers switched through Consul KV, in quarter-second turns (see benchTelemetrySwitched): 120 s of
+    // warm-up (a fresh server took tens of seconds of load to reach its steady speed), then 3 cycles of 8
+    // rounds of 12 s (6 s a server): 6 pairs of rounds for logs info + metrics on, 3 each for logs only
+    // and metrics only.
+    telemetry: { cycles: 3, roundS: 12, warmupS: 120, turnS: 0.25, settleS: 0.5 },
     gate: undefined,
   },
 };

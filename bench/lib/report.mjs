@@ -2,7 +2,8 @@ import { describeThresholds } from './gate.mjs';
 import { verdictWord } from './memory-soak.mjs';
 import { echoPeer, isPointSearch, pgbenchPeer } from './rows.mjs';
 import { median } from './stats.mjs';
-import { evaluateTargets, telemetryGroups } from './targets.mjs';
+import { evaluateTargets, telemetryGroups, telemetryPairs } from './targets.mjs';
+import { TELEMETRY_CONFIGS } from './telemetry-switch.mjs';
 
 const num = (n, digits = 0) =>
   Number.isFinite(n)
@@ -211,64 +212,8 @@ export function markdownReport(r) {
   }
   out.push('## Logging and metrics');
   out.push('');
-  const turns = r.variants[0]?.turnS;
-  const { quiet, quietRounds } = telemetryGroups(r.variants);
-  // A server's QPS (or CPU per call) over the quiet servers' mean, per round, and the median of the rounds.
-  const perRound = (v, key) => {
-    const mine = key === 'qps' ? v.rounds : v.cpuRounds;
-    const theirs = quietRounds[key];
-    if (!mine || mine.length !== theirs.length) return undefined;
-    return median(mine.map((x, i) => x / theirs[i]));
-  };
-  if (turns)
-    out.push(
-      `${r.variants.length} servers started at once, driven by one loadgen in turns of ${turns} s (all the calls in flight to one server, then to the next), after ${r.variants[0].warmupS} s of warm-up, in ${r.variants[0].rounds.length} rounds of ${r.variants[0].roundS} s: every server has the same share of every round, so the machine's drift falls on all of them alike. ${quiet.length} servers of each judged configuration: servers started alike can settle a few percent apart for minutes; the means average over that, and the targets table gives the spread. Figures are the medians of the rounds; the ratios are the medians of the per-round ratios to the quiet servers' mean; StatsD packets and log bytes are per round. The targets table judges the cost per round (the loud servers' mean QPS against the quiet servers') and takes the median of the rounds.`,
-      '',
-    );
-  else if (r.variants.some((v) => v.rounds?.length > 1))
-    out.push(
-      `Each variant ran in ${r.variants[0].rounds.length} rounds, a fresh server each run, logs warn + metrics off and logs info + metrics on next to each other in every round, the order reversed every other round; the figures are the medians of its rounds (QPS of each round in the last column). The targets table judges the cost per round (logs info + metrics on against the quiet run beside it) and takes the median of the rounds.`,
-      '',
-    );
   out.push(
-    table(
-      [
-        'log level',
-        'metrics',
-        'server',
-        'data set',
-        'in flight',
-        'QPS',
-        'p50 ms',
-        'p99 ms',
-        'ratio to quiet',
-        'server CPU µs/call',
-        'CPU ratio to quiet',
-        'StatsD packets',
-        'log bytes',
-        'RSS after MiB',
-        'load 1m',
-        'QPS of each round',
-      ],
-      r.variants.map((v) => [
-        v.logLevel,
-        v.metrics ? 'on' : 'off',
-        v.instance ? String(v.instance) : v.control ? 'second (control)' : '',
-        v.row.dataset,
-        String(v.row.concurrency),
-        num(v.row.qps),
-        ms(v.row.p50),
-        ms(v.row.p99),
-        turns ? fixedRatio(perRound(v, 'qps')) : ratio(v.row.qps, r.variants[0]?.row.qps),
-        num(v.row.serverCpuUs, 1),
-        turns ? fixedRatio(perRound(v, 'cpu')) : ratio(v.row.serverCpuUs, r.variants[0]?.row.serverCpuUs),
-        num(v.statsdPackets),
-        num(v.logBytes),
-        num(v.rssMiB, 0),
-        num(v.row.load, 2),
-        (v.rounds ?? [v.row.qps]).map((q) => num(q)).join(', '),
-      ]),
-    ),
+    ...(r.telemetrySwitch ? switchedTelemetrySection(r.telemetrySwitch) : telemetryVariantsSection(r)),
   );
   out.push('');
   out.push('## Import throughput');
@@ -413,4 +358,146 @@ export function markdownReport(r) {
   for (const note of r.notes) out.push(`- ${note}`);
   out.push('');
   return out.join('\n');
+}
+
+/** The logging-and-metrics section of runs before 2026-12-08: servers each running one configuration. */
+function telemetryVariantsSection(r) {
+  const out = [];
+  const turns = r.variants[0]?.turnS;
+  const { quiet, quietRounds } = telemetryGroups(r.variants);
+  // A server's QPS (or CPU per call) over the quiet servers' mean, per round, and the median of the rounds.
+  const perRound = (v, key) => {
+    const mine = key === 'qps' ? v.rounds : v.cpuRounds;
+    const theirs = quietRounds[key];
+    if (!mine || mine.length !== theirs.length) return undefined;
+    return median(mine.map((x, i) => x / theirs[i]));
+  };
+  if (turns)
+    out.push(
+      `${r.variants.length} servers started at once, driven by one loadgen in turns of ${turns} s (all the calls in flight to one server, then to the next), after ${r.variants[0].warmupS} s of warm-up, in ${r.variants[0].rounds.length} rounds of ${r.variants[0].roundS} s: every server has the same share of every round, so the machine's drift falls on all of them alike. ${quiet.length} servers of each judged configuration: servers started alike can settle a few percent apart for minutes; the means average over that, and the targets table gives the spread. Figures are the medians of the rounds; the ratios are the medians of the per-round ratios to the quiet servers' mean; StatsD packets and log bytes are per round. The targets table judges the cost per round (the loud servers' mean QPS against the quiet servers') and takes the median of the rounds.`,
+      '',
+    );
+  else if (r.variants.some((v) => v.rounds?.length > 1))
+    out.push(
+      `Each variant ran in ${r.variants[0].rounds.length} rounds, a fresh server each run, logs warn + metrics off and logs info + metrics on next to each other in every round, the order reversed every other round; the figures are the medians of its rounds (QPS of each round in the last column). The targets table judges the cost per round (logs info + metrics on against the quiet run beside it) and takes the median of the rounds.`,
+      '',
+    );
+  out.push(
+    table(
+      [
+        'log level',
+        'metrics',
+        'server',
+        'data set',
+        'in flight',
+        'QPS',
+        'p50 ms',
+        'p99 ms',
+        'ratio to quiet',
+        'server CPU µs/call',
+        'CPU ratio to quiet',
+        'StatsD packets',
+        'log bytes',
+        'RSS after MiB',
+        'load 1m',
+        'QPS of each round',
+      ],
+      r.variants.map((v) => [
+        v.logLevel,
+        v.metrics ? 'on' : 'off',
+        v.instance ? String(v.instance) : v.control ? 'second (control)' : '',
+        v.row.dataset,
+        String(v.row.concurrency),
+        num(v.row.qps),
+        ms(v.row.p50),
+        ms(v.row.p99),
+        turns ? fixedRatio(perRound(v, 'qps')) : ratio(v.row.qps, r.variants[0]?.row.qps),
+        num(v.row.serverCpuUs, 1),
+        turns ? fixedRatio(perRound(v, 'cpu')) : ratio(v.row.serverCpuUs, r.variants[0]?.row.serverCpuUs),
+        num(v.statsdPackets),
+        num(v.logBytes),
+        num(v.rssMiB, 0),
+        num(v.row.load, 2),
+        (v.rounds ?? [v.row.qps]).map((q) => num(q)).join(', '),
+      ]),
+    ),
+  );
+  return out;
+}
+
+/** The logging-and-metrics section of a run that switched two servers through Consul KV (benchTelemetrySwitched). */
+function switchedTelemetrySection(sw) {
+  const percent = (n) => (Number.isFinite(n) ? `${(n * 100).toFixed(1)} %` : '—');
+  const names = ['A', 'B'];
+  const out = [
+    `Two servers started at once, each with its own Consul KV folder, ${sw.concurrency} calls in flight over ${sw.conns} connections, ${sw.dataset}. ` +
+      `One loadgen drives both in turns of ${sw.turnS} s (all the calls in flight to one server, then to the other), so both see the same moments of the machine. ` +
+      `In each round of ${sw.roundS} s one server runs the configuration named and the other runs logs warn + metrics off; the next round swaps them. ` +
+      `\`log_level\` and \`metrics\` are switched through Consul KV, ${sw.settleS} s before each round; the warm-up (${sw.warmupS} s) runs logs info + metrics on, half on each server. ` +
+      "Per pair of rounds, with r1 and r2 the QPS of the switched-on server over the quiet one: cost = 1 - sqrt(r1 x r2), in which the servers' own difference in speed cancels; " +
+      'that difference (the speed of A over B) is sqrt(r1 / r2), taken with r1 the round A was switched on. ' +
+      'A switch is confirmed when, in its round, only the switched-on server sent StatsD packets (when its metrics were on) and wrote log lines (when its level was info).',
+    '',
+    table(
+      [
+        'configuration',
+        'rounds',
+        'cost by QPS',
+        'cost by CPU per call',
+        'speed of A over B',
+        'switches confirmed',
+      ],
+      telemetryPairs(sw).map((p) => [
+        TELEMETRY_CONFIGS[p.config].label,
+        p.rounds.join(', '),
+        percent(p.cost),
+        percent(p.cpuCost),
+        fixedRatio(p.serverFactor),
+        p.confirmed ? 'yes' : '**no**',
+      ]),
+    ),
+    '',
+    table(
+      [
+        'round',
+        'switched on',
+        'on server',
+        'QPS A',
+        'QPS B',
+        'on / quiet',
+        'CPU µs/call A',
+        'CPU µs/call B',
+        'p99 ms A',
+        'p99 ms B',
+        'StatsD packets A',
+        'StatsD packets B',
+        'log bytes A',
+        'log bytes B',
+      ],
+      sw.rounds.map((round, i) => {
+        const [a, b] = round.servers;
+        const on = round.servers[round.on];
+        const quiet = round.servers[1 - round.on];
+        return [
+          String(i + 1),
+          TELEMETRY_CONFIGS[round.config].label,
+          names[round.on],
+          num(a.qps),
+          num(b.qps),
+          fixedRatio(on.qps / quiet.qps),
+          num(a.cpuUs, 1),
+          num(b.cpuUs, 1),
+          ms(a.p99),
+          ms(b.p99),
+          num(a.statsdPackets),
+          num(b.statsdPackets),
+          num(a.logBytes),
+          num(b.logBytes),
+        ];
+      }),
+    ),
+    '',
+    `RSS after the last round: ${sw.rssMiB.map((rss, i) => `${names[i]} ${num(rss, 1)} MiB`).join(', ')}.`,
+  ];
+  return out;
 }

@@ -1,25 +1,12 @@
 import { createHash } from 'node:crypto';
-import {
-  cpSync,
-  existsSync,
-  mkdirSync,
-  readdirSync,
-  readFileSync,
-  renameSync,
-  rmSync,
-  statSync,
-} from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { measureColdStart } from './cold-start.mjs';
 import { measureImport } from './import-throughput.mjs';
-import { loadgenArgs, runLoadgen } from './loadgen.mjs';
-import { processMemory } from './machine.mjs';
-import { connectionsFor } from './modes.mjs';
-import { loadScenario, row } from './scenarios.mjs';
+import { loadScenario } from './scenarios.mjs';
 import { findLogLine, startSearchServer } from './search-server.mjs';
 import { median } from './stats.mjs';
-import { startStatsdSink } from './statsd-sink.mjs';
 
 /** The gRPC echo baseline: bench/echo-server.mjs driven like the real server. */
 export async function benchEcho(ctx, requests) {
@@ -52,156 +39,6 @@ export async function benchEcho(ctx, requests) {
     }
   } finally {
     await echo.stop();
-  }
-}
-
-/**
- * Search by point at the highest concurrency on eight servers started at
- * once: three with logs warn + metrics off (quiet), three with logs info +
- * metrics on (loud), one with logs only and one with metrics only. Metrics
- * go to a UDP sink per server. One loadgen drives them in turns of
- * `mode.telemetry.turnS` (all the calls in flight go to one server, then to
- * the next), first for `warmupS` seconds not recorded, then in `rounds`
- * rounds of `roundS` seconds, each server having the same share of every
- * round.
- *
- * Why turns: this two-CPU virtual machine's speed drifts by 10-30 % within
- * seconds to minutes, and servers measured one after the other (even in
- * alternating rounds of a few seconds, a fresh server each) read costs from
- * -33 to +40 % for the same code; a server also takes tens of seconds of
- * load to reach its steady speed (a fresh quiet server read 4-9 % slower
- * than one that had served for minutes), and servers started alike can
- * settle at speeds a few percent apart for minutes. With quarter-second
- * turns every server sees the same moments; three servers of each of the
- * judged configurations average over the second effect, and their
- * differences show its size.
- *
- * The cost is judged per round (the loud servers' mean QPS against the
- * quiet servers', in the same round, see targets.mjs) and the median of the
- * rounds taken; each server's figures are the medians of its rounds.
- */
-export async function benchTelemetryVariants(ctx, dataset, requests) {
-  const { mode } = ctx;
-  const concurrency = Math.max(...mode.pointConcurrency);
-  const { rounds, roundS, warmupS, turnS } = mode.telemetry;
-  const variants = [
-    { logLevel: 'warn', metrics: false, instance: 1 },
-    { logLevel: 'info', metrics: true, instance: 1 },
-    { logLevel: 'info', metrics: false, instance: 1 },
-    { logLevel: 'warn', metrics: false, instance: 2 },
-    { logLevel: 'info', metrics: true, instance: 2 },
-    { logLevel: 'warn', metrics: true, instance: 1 },
-    { logLevel: 'warn', metrics: false, instance: 3 },
-    { logLevel: 'info', metrics: true, instance: 3 },
-  ].map((variant, i) => ({ ...variant, logFile: join(ctx.workDir, `variant-${i}.log`), runs: [] }));
-  try {
-    for (const variant of variants) {
-      variant.sink = variant.metrics ? await startStatsdSink() : undefined;
-      variant.server = await startSearchServer({
-        repoRoot: ctx.repoRoot,
-        processes: ctx.processes,
-        env: {
-          DATABASE_URL: dataset.url,
-          GEOSEARCH_LOG_LEVEL: variant.logLevel,
-          GEOSEARCH_METRICS: String(variant.metrics),
-          ...(variant.sink ? { GEOSEARCH_STATSD_HOST: variant.sink.address } : {}),
-        },
-        logFile: variant.logFile,
-      });
-    }
-    const args = (durationS) =>
-      loadgenArgs({
-        method: 'Search',
-        requestFile: requests.b64,
-        address: variants.map((v) => v.server.address).join(','),
-        serverPid: variants.map((v) => v.server.pid).join(','),
-        concurrency,
-        conns: connectionsFor(mode, concurrency),
-        durationS,
-        sliceS: turnS,
-      });
-    const run = (durationS) =>
-      runLoadgen({
-        bin: ctx.loadgen,
-        processes: ctx.processes,
-        args: args(durationS),
-        timeoutMs: (durationS + 60) * 1000,
-      });
-    await run(warmupS);
-    ctx.commands.push(
-      `(logging and metrics, ${rounds} rounds after a warm-up of ${warmupS} s) ${ctx.commandText([ctx.loadgen, ...args(roundS)])}`,
-    );
-    for (let round = 1; round <= rounds; round++) {
-      const before = variants.map((v) => ({
-        packets: v.sink?.counts.packets ?? 0,
-        logBytes: fileSize(v.logFile),
-      }));
-      const { targets } = await run(roundS);
-      await sleep(300); // let the last StatsD packets and log lines arrive
-      variants.forEach((variant, i) => {
-        const result = targets[i];
-        variant.runs.push({
-          row: row(
-            {
-              kind: 'server',
-              scenario: variantScenario(variant),
-              dataset: dataset.name,
-              concurrency,
-              tool: 'loadgen',
-            },
-            result,
-          ),
-          statsdPackets: (variant.sink?.counts.packets ?? 0) - before[i].packets,
-          logBytes: fileSize(variant.logFile) - before[i].logBytes,
-        });
-      });
-      ctx.log(
-        `logging and metrics, round ${round}: ${targets.map((t) => Math.round(t.qps)).join(' / ')} QPS`,
-      );
-    }
-    for (const variant of variants) variant.rssMiB = processMemory(variant.server.pid)?.rssMiB;
-  } finally {
-    for (const variant of variants) {
-      await variant.server?.stop();
-      await variant.sink?.close();
-    }
-  }
-  for (const { runs, logLevel, metrics, instance, rssMiB } of variants) {
-    const rows = runs.map((run) => run.row);
-    ctx.variants.push({
-      logLevel,
-      metrics,
-      instance,
-      turnS,
-      roundS,
-      warmupS,
-      rounds: rows.map((r) => r.qps),
-      row: {
-        ...rows[0],
-        scenario: variantScenario({ logLevel, metrics, instance }),
-        qps: median(rows.map((r) => r.qps)),
-        p50: median(rows.map((r) => r.p50)),
-        p99: median(rows.map((r) => r.p99)),
-        serverCpuUs: median(rows.map((r) => r.serverCpuUs ?? Number.NaN)),
-        load: median(rows.map((r) => r.load)),
-      },
-      cpuRounds: rows.map((r) => r.serverCpuUs),
-      statsdPackets: median(runs.map((r) => r.statsdPackets)),
-      logBytes: median(runs.map((r) => r.logBytes)),
-      rssMiB,
-    });
-  }
-}
-
-const variantScenario = ({ logLevel, metrics, instance }) =>
-  `Search by point, logs ${logLevel}, metrics ${metrics ? 'on' : 'off'}, server ${instance}`;
-
-/** A file's size in bytes, 0 when it is not there yet. */
-function fileSize(file) {
-  try {
-    return statSync(file).size;
-  } catch {
-    return 0;
   }
 }
 

@@ -1,6 +1,7 @@
 import { verdictWord } from './memory-soak.mjs';
 import { pgbenchPeer, pointSearchRow } from './rows.mjs';
 import { mean, median } from './stats.mjs';
+import { TELEMETRY_CONFIGS } from './telemetry-switch.mjs';
 
 /**
  * The benchmark issue's targets (two CPUs, 100k polygons, service and
@@ -59,6 +60,8 @@ export function evaluateTargets(results) {
       });
   }
 
+  if (results.telemetrySwitch) targets.push(switchedTelemetryTarget(results.telemetrySwitch));
+  // Runs before 2026-12-08 measured logging and metrics on servers each running one configuration.
   const { quiet, loud, quietRounds, loudRounds } = telemetryGroups(results.variants);
   if (quiet.length > 0 && loud.length > 0) {
     // Judged on QPS, as the issue words it: per round, the loud servers' mean against the quiet servers' (see
@@ -231,5 +234,67 @@ export function telemetryGroups(variants) {
     loud,
     quietRounds: { qps: perRound(quiet, 'qps'), cpu: perRound(quiet, 'cpu') },
     loudRounds: { qps: perRound(loud, 'qps'), cpu: perRound(loud, 'cpu') },
+  };
+}
+
+/**
+ * The pairs of rounds of the switched logging-and-metrics measurement (see
+ * benchTelemetrySwitched). In a pair the same configuration ran on one
+ * server and then on the other, the other quiet; with r1 and r2 the rounds'
+ * QPS ratios (switched-on server over quiet server), the servers' own
+ * factor cancels in the product: `cost` is 1 - sqrt(r1 x r2), and
+ * `serverFactor` (the first server's speed over the second's) sqrt of the
+ * ratio of the round with the first on to the round with the second on.
+ * `cpuCost` is the cost as the servers' CPU per call gives it
+ * (1 - 1 / sqrt(c1 x c2) of the on-over-quiet CPU ratios). `confirmed`: both
+ * rounds' packets and log bytes showed their switch.
+ */
+export function telemetryPairs(sw) {
+  const pairs = [];
+  for (let i = 0; i + 1 < sw.rounds.length; i += 2) {
+    const [x, y] = [sw.rounds[i], sw.rounds[i + 1]];
+    if (x.config !== y.config || x.on === y.on) continue;
+    const onOverQuiet = (round, key) => round.servers[round.on][key] / round.servers[1 - round.on][key];
+    const [rx, ry] = [onOverQuiet(x, 'qps'), onOverQuiet(y, 'qps')];
+    const [firstOn, secondOn] = x.on === 0 ? [rx, ry] : [ry, rx];
+    pairs.push({
+      config: x.config,
+      rounds: [i + 1, i + 2],
+      cost: 1 - Math.sqrt(rx * ry),
+      cpuCost: 1 - 1 / Math.sqrt(onOverQuiet(x, 'cpuUs') * onOverQuiet(y, 'cpuUs')),
+      serverFactor: Math.sqrt(firstOn / secondOn),
+      confirmed: x.confirmed && y.confirmed,
+    });
+  }
+  return pairs;
+}
+
+/** The logging-and-metrics target judged on the pairs of {@link telemetryPairs}: the median of the loud pairs' costs. */
+function switchedTelemetryTarget(sw) {
+  const pairs = telemetryPairs(sw);
+  const of = (config) => pairs.filter((p) => p.config === config);
+  const percent = (n) => fixed(n * 100, 1);
+  const loud = of('loud');
+  const cost = median(loud.map((p) => p.cost));
+  const unconfirmed = pairs.filter((p) => !p.confirmed).length;
+  const alone = ['logs', 'metrics']
+    .filter((config) => of(config).length > 0)
+    .map(
+      (config) =>
+        `${TELEMETRY_CONFIGS[config].label} ${percent(median(of(config).map((p) => p.cost)))} % (${of(config).length} ${of(config).length === 1 ? 'pair' : 'pairs'})`,
+    );
+  const factor = median(pairs.map((p) => p.serverFactor));
+  return {
+    target: 'logging and metrics cost at most 5 % of throughput',
+    measured:
+      `${percent(cost)} %, the median of ${loud.length} pairs of rounds (${loud.map((p) => percent(p.cost)).join(' / ')} %; ` +
+      `logs info + metrics on against logs warn + metrics off on two servers switched through Consul KV, taking turns of ${sw.turnS} s, ` +
+      `${sw.concurrency} in flight, ${sw.dataset}); by the servers' CPU per call ${percent(median(loud.map((p) => p.cpuCost)))} %; ` +
+      (alone.length > 0 ? `alone: ${alone.join(', ')}; ` : '') +
+      `the first server's speed over the second's, cancelled within each pair: ${fixed(factor, 3)} (median); ` +
+      (unconfirmed === 0
+        ? 'every switch confirmed by the StatsD packets and log bytes of its round'
+        : `pairs with a switch the packets or log bytes did not confirm: ${unconfirmed}, so no verdict`),
+    met: loud.length === 0 || unconfirmed > 0 ? undefined : cost <= 0.05,
   };
 }
