@@ -105,6 +105,51 @@ it('answers a unary call with the complete message, headers and trailers', async
   expect(trailer?.get('x-trailer')).toBe('done');
 });
 
+it("gives each call its caller's address as peer, per connection", async () => {
+  const host = createGrpcHost();
+  const peers: string[] = [];
+  host.add(
+    SearchServiceDefinition,
+    handlers({
+      async search(_request, context) {
+        peers.push(context.peer);
+        return { results: [], nextPageToken: '' };
+      },
+    }),
+  );
+  const { port } = await serve(host);
+  const message = SearchRequest.encode(SearchRequest.fromPartial({ query: 'peer' })).finish();
+  const frame = Buffer.alloc(5 + message.length);
+  frame.writeUInt32BE(message.length, 1);
+  frame.set(message, 5);
+  // Two connections made by hand, whose local ports are the peers' ports; two calls on each.
+  const sessions = [connect(`http://127.0.0.1:${port}`), connect(`http://127.0.0.1:${port}`)];
+  for (const session of sessions) {
+    session.on('error', () => {});
+    await once(session, 'connect');
+  }
+  try {
+    for (let i = 0; i < 2; i++) {
+      for (const session of sessions) {
+        const stream = session.request({
+          ':method': 'POST',
+          ':path': '/geosearch.v1.SearchService/Search',
+          'content-type': 'application/grpc',
+          te: 'trailers',
+        });
+        const trailers = once(stream, 'trailers');
+        stream.end(frame);
+        stream.resume();
+        expect((await trailers)[0]['grpc-status']).toBe('0');
+      }
+    }
+    const expected = sessions.map((session) => `127.0.0.1:${session.socket.localPort}`);
+    expect(peers).toEqual([...expected, ...expected]);
+  } finally {
+    for (const session of sessions) session.close();
+  }
+});
+
 it('sends a ServerError as its status with the trailers set, and anything else as UNKNOWN', async () => {
   const unexpected: { error: unknown; path: string }[] = [];
   const host = createGrpcHost({ onUnexpectedError: (error, path) => unexpected.push({ error, path }) });

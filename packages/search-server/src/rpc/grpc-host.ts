@@ -1,5 +1,6 @@
 import * as grpc from '@grpc/grpc-js';
 import { type CallContext, Metadata, ServerError, Status } from 'nice-grpc-common';
+import { createPeerAddresses, type PeerAddresses } from './peer-address.js';
 
 /**
  * The server's gRPC transport: services on one @grpc/grpc-js server, each
@@ -127,6 +128,7 @@ export class RpcContext implements CallContext {
   /** Set by the telemetry wrapper: the caller's `x-request-id`, or one made for the call. */
   requestId = '';
   readonly #call: AnyServerCall;
+  readonly #peers: PeerAddresses;
   readonly #ended: AbortSignal | undefined;
   #controller: AbortController | undefined;
   #metadata: Metadata | undefined;
@@ -135,8 +137,9 @@ export class RpcContext implements CallContext {
   #headerSent = false;
   #trailer: Metadata | undefined;
 
-  constructor(call: AnyServerCall, ended?: AbortSignal) {
+  constructor(call: AnyServerCall, peers: PeerAddresses, ended?: AbortSignal) {
     this.#call = call;
+    this.#peers = peers;
     this.#ended = ended;
   }
 
@@ -187,8 +190,9 @@ export class RpcContext implements CallContext {
     return typeof value === 'string' ? value : undefined;
   }
 
+  /** The caller's address, as grpc-js's `getPeer()` writes it (peer-address.ts). */
   get peer(): string {
-    return this.#call.getPeer();
+    return this.#peers.of(this.#call);
   }
 
   /** Response headers (nice-grpc style); see also {@link setHeader}. */
@@ -287,6 +291,7 @@ export function createGrpcHost(options: GrpcHostOptions = {}): GrpcHost {
   let server: grpc.Server | undefined;
   let listened = false;
   const streamsEnded = new AbortController();
+  const peers = createPeerAddresses();
 
   const statusOf = (path: string, error: unknown, context: RpcContext): Partial<grpc.StatusObject> => {
     const metadata = context.grpcTrailer();
@@ -365,21 +370,21 @@ export function createGrpcHost(options: GrpcHostOptions = {}): GrpcHost {
       };
       return method.requestStream
         ? (stream: grpc.ServerReadableStream<unknown, unknown>, callback: grpc.sendUnaryData<unknown>) => {
-            const context = new RpcContext(stream);
+            const context = new RpcContext(stream, peers);
             finish(call(incoming(stream, context), context), context, callback);
           }
         : (unary: grpc.ServerUnaryCall<unknown, unknown>, callback: grpc.sendUnaryData<unknown>) => {
-            const context = new RpcContext(unary);
+            const context = new RpcContext(unary, peers);
             finish(call(unary.request, context), context, callback);
           };
     }
     return method.requestStream
       ? (duplex: grpc.ServerDuplexStream<unknown, unknown>) => {
-          const context = new RpcContext(duplex, streamsEnded.signal);
+          const context = new RpcContext(duplex, peers, streamsEnded.signal);
           respond(path, duplex, context, () => handler(incoming(duplex, context), context));
         }
       : (writable: grpc.ServerWritableStream<unknown, unknown>) => {
-          const context = new RpcContext(writable, streamsEnded.signal);
+          const context = new RpcContext(writable, peers, streamsEnded.signal);
           respond(path, writable, context, () => handler(writable.request, context));
         };
   };
