@@ -7,11 +7,16 @@ import { createMetrics } from '../src/telemetry/metrics.js';
 // what goes on the wire, line by line.
 let socket: Socket;
 let lines: string[];
+let packets: Buffer[];
 
 beforeEach(async () => {
   lines = [];
+  packets = [];
   socket = createSocket('udp4');
-  socket.on('message', (packet) => lines.push(...packet.toString('utf8').split('\n').filter(Boolean)));
+  socket.on('message', (packet) => {
+    packets.push(packet);
+    lines.push(...packet.toString('utf8').split('\n').filter(Boolean));
+  });
   await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
 });
 afterEach(() => socket.close());
@@ -82,5 +87,42 @@ it('sends summed counters about once a second without waiting for close', async 
     expect(await received(1)).toEqual(['a:2|c']);
   } finally {
     await metrics.close();
+  }
+});
+
+it('sends timer samples as String writes them rounded to microseconds, packed into datagrams of up to 1,400 bytes', async () => {
+  // A prefix with a two-byte character: datagrams are counted in bytes.
+  for (const [prefix, sampleRate] of [
+    ['gs.', 1],
+    ['g\u00e9.', 1],
+    ['gs.', 0.999_999_9],
+  ] as const) {
+    lines.length = 0;
+    packets.length = 0;
+    const metrics = createMetrics({ target: target(), prefix, sampleRate, onError: () => {} });
+    // Below the 256 that send a batch early: all go out on close, in one run of datagrams.
+    const samples = Array.from({ length: 255 }, (_, i) => (i % 3 === 0 ? i * 1000 : i) * Math.random());
+    samples.push(0, 0.0004, 0.0005, 12, 1e21, -1.5);
+    const suffix = sampleRate < 1 ? `|ms|@${sampleRate}` : '|ms';
+    try {
+      for (const sample of samples) metrics.timing('search', sample);
+    } finally {
+      await metrics.close();
+    }
+    // With a rate below 1 a few samples are left out at random: the lines sent are a subsequence.
+    const expected = samples.map((sample) => `${prefix}search:${Math.round(sample * 1000) / 1000}${suffix}`);
+    const seen = await received(sampleRate < 1 ? samples.length - 1 : samples.length);
+    if (sampleRate === 1) expect(seen).toEqual(expected);
+    else expect(seen.every((line) => expected.includes(line))).toBe(true);
+    for (const [i, packet] of packets.entries()) {
+      expect(packet.length).toBeLessThanOrEqual(1400);
+      // Each datagram as full as hot-shots makes them: the next one's first line did not fit.
+      const next = packets[i + 1];
+      if (next !== undefined) {
+        const firstLine = next.subarray(0, next.includes(10) ? next.indexOf(10) : next.length);
+        expect(packet.length + 1 + firstLine.length).toBeGreaterThan(1400);
+      }
+    }
+    expect(packets.length).toBeGreaterThan(3);
   }
 });

@@ -1,4 +1,5 @@
 import pino, { type DestinationStream, type LevelWithSilent, type Logger } from 'pino';
+import { jsonMillis } from './milliseconds.js';
 
 /** Options of {@link createLogger}. */
 export interface LoggerOptions {
@@ -59,20 +60,35 @@ export function createLogger(options: LoggerOptions): ServerLogger {
   // Every destination takes every line (see above), so a line built here goes to each of them as pino would send it.
   const destinations = [stdout, ...extra];
   const bindings = `,"service":${JSON.stringify(options.service)},"instance":${JSON.stringify(options.instanceId)}`;
-  // The line's text from the bindings to the status's value, per method (a server has a handful).
-  const heads = new Map<string, string>();
+  // The line's text from the bindings to the duration's value, per method and status (a server has a
+  // handful of each), and the peer's with the text around it, kept from the last line (a connection's calls
+  // share one peer string, rpc/peer-address.ts): the fewer and longer a line's pieces, the less it costs to
+  // build, and to copy out when written (a call line built, batched and written to /dev/null: 0.65 µs in a
+  // tight loop, against 0.73 with the status and peer quoted and the time in four pieces per line).
+  const heads = new Map<string, Map<string | number, string>>();
+  let peer = '';
+  let peerText = `,"peer":${JSON.stringify(peer)},"requestId":`;
   const call = (fields: CallLine) => {
     if (!log.isLevelEnabled('info')) return;
-    let head = heads.get(fields.method);
-    if (head === undefined) {
-      head = `${bindings},"method":${JSON.stringify(fields.method)},"status":`;
-      heads.set(fields.method, head);
+    let byStatus = heads.get(fields.method);
+    if (byStatus === undefined) {
+      byStatus = new Map();
+      heads.set(fields.method, byStatus);
     }
-    const status =
-      typeof fields.status === 'number' ? jsonNumber(fields.status) : JSON.stringify(fields.status);
+    let head = byStatus.get(fields.status);
+    if (head === undefined) {
+      const status =
+        typeof fields.status === 'number' ? jsonNumber(fields.status) : JSON.stringify(fields.status);
+      head = `${bindings},"method":${JSON.stringify(fields.method)},"status":${status},"durationMs":`;
+      byStatus.set(fields.status, head);
+    }
+    if (fields.peer !== peer) {
+      peer = fields.peer;
+      peerText = `,"peer":${JSON.stringify(peer)},"requestId":`;
+    }
     const line =
-      `{"level":"info"${isoTimestamp()}${head}${status},"durationMs":${jsonMillis(fields.durationMs)}` +
-      `,"peer":${JSON.stringify(fields.peer)},"requestId":${JSON.stringify(fields.requestId)},"msg":"call"}\n`;
+      `{"level":"info"${isoTimestamp()}${head}${jsonMillis(fields.durationMs)}` +
+      `${peerText}${JSON.stringify(fields.requestId)},"msg":"call"}\n`;
     for (const destination of destinations) destination.write(line);
   };
   // pino's multistream (with extra streams) has no asynchronous flush: stdout is flushed directly.
@@ -97,29 +113,6 @@ export function createLogger(options: LoggerOptions): ServerLogger {
 
 /** A number as pino writes it: `null` when not finite. */
 const jsonNumber = (n: number) => (Number.isFinite(n) ? String(n) : 'null');
-
-/** `.001` to `.999` with trailing zeros dropped, and `''` for 0: the fraction of a count of milliseconds. */
-const MILLI_FRACTIONS = Array.from({ length: 1000 }, (_, i) =>
-  i === 0 ? '' : `.${String(i).padStart(3, '0').replace(/0+$/, '')}`,
-);
-
-/**
- * {@link jsonNumber} of a duration in milliseconds. One with at most three
- * decimals (as calls' durations are logged) is written from its whole
- * microseconds, two small integers and a table, the same text as
- * `String(ms)`: a fractional number's shortest decimal form, worked out per
- * line, showed in profiles of Search at 32 in flight.
- */
-export function jsonMillis(ms: number): string {
-  if (ms >= 0 && ms < 1e9) {
-    const micros = Math.round(ms * 1000);
-    if (micros / 1000 === ms) {
-      const whole = Math.floor(micros / 1000);
-      return `${whole}${MILLI_FRACTIONS[micros - whole * 1000]}`;
-    }
-  }
-  return jsonNumber(ms);
-}
 
 /** How long a line may wait before it is handed to the stdout writer. */
 const LINE_BATCH_MS = 100;
@@ -218,6 +211,9 @@ function bufferedStdout(): BatchedDestination {
   return batchLines(pino.destination({ dest: 1, sync: false }));
 }
 
+/** `000Z"` to `999Z"`: the end of the time field, from its milliseconds (one piece of text rather than three). */
+const MILLISECOND_ENDS = Array.from({ length: 1000 }, (_, ms) => `${String(ms).padStart(3, '0')}Z"`);
+
 let isoSecond = Number.NaN;
 let isoSecondPrefix = '';
 
@@ -234,6 +230,5 @@ export function isoTimestamp(): string {
     isoSecond = second;
     isoSecondPrefix = `,"time":"${new Date(second * 1000).toISOString().slice(0, 20)}`;
   }
-  const ms = now - second * 1000;
-  return `${isoSecondPrefix}${ms < 10 ? '00' : ms < 100 ? '0' : ''}${ms}Z"`;
+  return `${isoSecondPrefix}${MILLISECOND_ENDS[now - second * 1000]}`;
 }

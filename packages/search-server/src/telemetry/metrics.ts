@@ -1,4 +1,5 @@
 import { StatsD } from 'hot-shots';
+import { roundedMillis } from './milliseconds.js';
 
 /** Where metrics go; every method returns at once and never throws. */
 export interface Metrics {
@@ -54,12 +55,18 @@ const MAX_DATAGRAM = 1400;
  *
  * Timer samples are collected per name and sent every 200 ms (or once 256
  * wait), each still its own line (`search:0.412|ms`), since a timer's
- * percentiles need every sample; hot-shots packs the lines into datagrams of
- * up to 1,400 bytes. The lines are the plain StatsD format every daemon reads
- * (not the multi-value `a:1|ms:2|ms` form only some accept). A sample costs
- * the call an array push instead of hot-shots' `timing` (2.6 µs a sample in
- * a tight loop, against 1.3 µs for the line sent later). Samples are in
- * milliseconds with three decimals. Gauges go out as they come.
+ * percentiles need every sample. The lines are the plain StatsD format every
+ * daemon reads (not the multi-value `a:1|ms:2|ms` form only some accept). A
+ * sample costs the call an array push instead of hot-shots' `timing` (2.6 µs
+ * a sample in a tight loop, against 1.3 µs for the line sent later). Samples
+ * are in milliseconds with three decimals. Gauges go out as they come.
+ *
+ * A timer's lines are packed here into datagrams of up to 1,400 bytes, as
+ * hot-shots packs lines, and handed to hot-shots a datagram at a time (it
+ * still sends them, and adds a datagram to what it holds if the two fit in
+ * one): given a line at a time, hot-shots measures the whole text it holds
+ * for each (0.53 µs a sample in a tight loop, sent over UDP on loopback,
+ * against 0.28 µs).
  */
 export function createMetrics(options: MetricsOptions): Metrics {
   const separator = options.target.lastIndexOf(':');
@@ -80,13 +87,33 @@ export function createMetrics(options: MetricsOptions): Metrics {
     counters.clear();
   };
   const timings = new Map<string, number[]>();
-  // hot-shots' `send` (a raw line through its buffer, which packs lines into datagrams) is public in its
-  // JavaScript but not in its type declarations.
+  // hot-shots' `send` (raw lines through its buffer, which packs what it is given into datagrams) is public
+  // in its JavaScript but not in its type declarations.
   const sendLine = (client as unknown as { send(line: string): void }).send.bind(client);
   const sendTimings = (name: string, samples: number[]) => {
     const head = `${prefix}${name}:`;
     const suffix = sampleRate < 1 ? `|ms|@${sampleRate}` : '|ms';
-    for (const sample of samples) sendLine(`${head}${Math.round(sample * 1000) / 1000}${suffix}`);
+    // A sample's text is ASCII: a line has the head's and suffix's bytes and one per character of it.
+    const fixedBytes = Buffer.byteLength(head) + Buffer.byteLength(suffix);
+    // Lines joined by newlines up to MAX_DATAGRAM bytes (a longer line alone), as hot-shots packs them.
+    let datagram = '';
+    let bytes = 0;
+    for (const sample of samples) {
+      const value = roundedMillis(sample);
+      const lineBytes = fixedBytes + value.length;
+      if (bytes === 0) {
+        datagram = `${head}${value}${suffix}`;
+        bytes = lineBytes;
+      } else if (bytes + 1 + lineBytes <= MAX_DATAGRAM) {
+        datagram += `\n${head}${value}${suffix}`;
+        bytes += 1 + lineBytes;
+      } else {
+        sendLine(datagram);
+        datagram = `${head}${value}${suffix}`;
+        bytes = lineBytes;
+      }
+    }
+    if (bytes > 0) sendLine(datagram);
   };
   const flushTimings = () => {
     for (const [name, samples] of timings) if (samples.length > 0) sendTimings(name, samples);
