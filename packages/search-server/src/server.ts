@@ -77,6 +77,7 @@ export async function startSearchServer(
           target: config.statsd_host,
           prefix: config.statsd_prefix,
           sampleRate: config.statsd_sample_rate,
+          maxDatagram: config.statsd_max_datagram,
           onError: (error) => log.debug({ err: error }, 'statsd send failed'),
         })
       : createNoopMetrics();

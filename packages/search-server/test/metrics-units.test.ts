@@ -1,7 +1,7 @@
 import { createSocket, type Socket } from 'node:dgram';
 import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, expect, it } from 'vitest';
-import { createMetrics } from '../src/telemetry/metrics.js';
+import { createMetrics, datagramLimit } from '../src/telemetry/metrics.js';
 
 // The metrics client against a UDP socket of the test (the real StatsD daemon is in metrics.test.ts):
 // what goes on the wire, line by line.
@@ -90,7 +90,7 @@ it('sends summed counters about once a second without waiting for close', async 
   }
 });
 
-it('sends timer samples as String writes them rounded to microseconds, packed into datagrams of up to 1,400 bytes', async () => {
+it('sends timer samples as String writes them rounded to microseconds, packed into datagrams of up to the limit', async () => {
   // A prefix with a two-byte character: datagrams are counted in bytes.
   for (const [prefix, sampleRate] of [
     ['gs.', 1],
@@ -99,7 +99,13 @@ it('sends timer samples as String writes them rounded to microseconds, packed in
   ] as const) {
     lines.length = 0;
     packets.length = 0;
-    const metrics = createMetrics({ target: target(), prefix, sampleRate, onError: () => {} });
+    const metrics = createMetrics({
+      target: target(),
+      prefix,
+      sampleRate,
+      maxDatagram: 1400,
+      onError: () => {},
+    });
     // Below the 256 that send a batch early: all go out on close, in one run of datagrams.
     const samples = Array.from({ length: 255 }, (_, i) => (i % 3 === 0 ? i * 1000 : i) * Math.random());
     samples.push(0, 0.0004, 0.0005, 12, 1e21, -1.5);
@@ -125,4 +131,25 @@ it('sends timer samples as String writes them rounded to microseconds, packed in
     }
     expect(packets.length).toBeGreaterThan(3);
   }
+});
+
+it('packs up to 8,192 bytes to a loopback daemon unless told otherwise, and 1,400 elsewhere', async () => {
+  expect(['127.0.0.1', '127.3.2.1', '::1', 'localhost'].map((host) => datagramLimit(host))).toEqual([
+    8192, 8192, 8192, 8192,
+  ]);
+  expect(
+    ['10.0.0.5', 'statsd.internal', '2001:db8::1', '128.0.0.1'].map((host) => datagramLimit(host)),
+  ).toEqual([1400, 1400, 1400, 1400]);
+  expect(datagramLimit('127.0.0.1', 512)).toBe(512);
+  expect(datagramLimit('10.0.0.5', 9000)).toBe(9000);
+  // The default to this test's socket on 127.0.0.1: 600 samples of about 13 bytes fill datagrams of up to 8 KiB.
+  const metrics = createMetrics({ target: target(), prefix: 'gs.', sampleRate: 1, onError: () => {} });
+  try {
+    for (let i = 0; i < 600; i++) metrics.timing('search', 1 + i / 1000);
+  } finally {
+    await metrics.close();
+  }
+  expect(await received(600)).toHaveLength(600);
+  expect(Math.max(...packets.map((packet) => packet.length))).toBeGreaterThan(1400);
+  for (const packet of packets) expect(packet.length).toBeLessThanOrEqual(8192);
 });

@@ -118,6 +118,10 @@ export const configKeys = {
   statsd_host: key(hostPort.default('127.0.0.1:8125'), 'StatsD daemon (UDP host:port)'),
   statsd_prefix: key(z.string().default('geosearch.'), 'prefix of every metric name', true),
   statsd_sample_rate: key(num(0, 1).default(1), 'share of timers sent to StatsD (0 to 1)', true),
+  statsd_max_datagram: key(
+    int(0, 65_507).default(0),
+    'most bytes in one StatsD datagram; 0: 8192 to a loopback host, 1400 otherwise',
+  ),
   metrics: key(bool.default(true), 'send metrics to StatsD', true),
   instance_id: key(z.string().default(''), 'this instance id; empty: service name, host and a random suffix'),
   service_name: key(z.string().min(1).default('search-service'), 'service name in Consul, logs and metrics'),

@@ -1,3 +1,4 @@
+import { isIPv4 } from 'node:net';
 import { StatsD } from 'hot-shots';
 import { roundedMillis } from './milliseconds.js';
 
@@ -18,6 +19,8 @@ export interface MetricsOptions {
   readonly target: string;
   readonly prefix: string;
   readonly sampleRate: number;
+  /** The most bytes in one datagram; 0 or absent: {@link datagramLimit}'s choice for the target's host. */
+  readonly maxDatagram?: number;
   /** Called when a send fails; sends never throw. */
   readonly onError: (error: Error) => void;
 }
@@ -39,8 +42,18 @@ const COUNTER_FLUSH_MS = 1_000;
 const TIMING_FLUSH_MS = 200;
 /** A timer's samples are sent early once this many are waiting. */
 const TIMING_BATCH = 256;
-/** The most bytes of lines in one datagram (below a 1,500-byte MTU with IP and UDP headers). */
-const MAX_DATAGRAM = 1400;
+/**
+ * The most bytes of lines in one datagram, when none is configured: 1,400 (below a 1,500-byte MTU with IP
+ * and UDP headers), or 8,192 to a daemon on this host (a loopback address or `localhost`), where there is no
+ * such MTU. The common daemons read that much: etsy's statsd, Telegraf's input and statsd_exporter take
+ * datagrams up to 64 KiB, the Datadog agent 8 KiB by default. Fewer, larger datagrams mean fewer sends and
+ * fewer wake-ups of the daemon: about 220 a second at 10,000 calls a second with 1,400 bytes.
+ */
+export function datagramLimit(host: string, configured = 0): number {
+  if (configured > 0) return configured;
+  const loopback = host === 'localhost' || host === '::1' || (isIPv4(host) && host.startsWith('127.'));
+  return loopback ? 8192 : 1400;
+}
 
 /**
  * StatsD metrics through hot-shots over UDP, so a request never waits on the
@@ -61,7 +74,7 @@ const MAX_DATAGRAM = 1400;
  * a sample in a tight loop, against 1.3 µs for the line sent later). Samples
  * are in milliseconds with three decimals. Gauges go out as they come.
  *
- * A timer's lines are packed here into datagrams of up to 1,400 bytes, as
+ * A timer's lines are packed here into datagrams of up to {@link datagramLimit} bytes, as
  * hot-shots packs lines, and handed to hot-shots a datagram at a time (it
  * still sends them, and adds a datagram to what it holds if the two fit in
  * one): given a line at a time, hot-shots measures the whole text it holds
@@ -70,13 +83,15 @@ const MAX_DATAGRAM = 1400;
  */
 export function createMetrics(options: MetricsOptions): Metrics {
   const separator = options.target.lastIndexOf(':');
+  const host = options.target.slice(0, separator).replace(/^\[|\]$/g, '');
+  const maxDatagram = datagramLimit(host, options.maxDatagram);
   let prefix = options.prefix;
   let sampleRate = options.sampleRate;
   const client = new StatsD({
-    host: options.target.slice(0, separator).replace(/^\[|\]$/g, ''),
+    host,
     port: Number(options.target.slice(separator + 1)),
     protocol: 'udp',
-    maxBufferSize: MAX_DATAGRAM,
+    maxBufferSize: maxDatagram,
     bufferFlushInterval: TIMING_FLUSH_MS,
     errorHandler: options.onError,
   });
@@ -95,7 +110,7 @@ export function createMetrics(options: MetricsOptions): Metrics {
     const suffix = sampleRate < 1 ? `|ms|@${sampleRate}` : '|ms';
     // A sample's text is ASCII: a line has the head's and suffix's bytes and one per character of it.
     const fixedBytes = Buffer.byteLength(head) + Buffer.byteLength(suffix);
-    // Lines joined by newlines up to MAX_DATAGRAM bytes (a longer line alone), as hot-shots packs them.
+    // Lines joined by newlines up to maxDatagram bytes (a longer line alone), as hot-shots packs them.
     let datagram = '';
     let bytes = 0;
     for (const sample of samples) {
@@ -104,7 +119,7 @@ export function createMetrics(options: MetricsOptions): Metrics {
       if (bytes === 0) {
         datagram = `${head}${value}${suffix}`;
         bytes = lineBytes;
-      } else if (bytes + 1 + lineBytes <= MAX_DATAGRAM) {
+      } else if (bytes + 1 + lineBytes <= maxDatagram) {
         datagram += `\n${head}${value}${suffix}`;
         bytes += 1 + lineBytes;
       } else {
