@@ -119,8 +119,8 @@ export const configKeys = {
   statsd_prefix: key(z.string().default('geosearch.'), 'prefix of every metric name', true),
   statsd_sample_rate: key(num(0, 1).default(1), 'share of timers sent to StatsD (0 to 1)', true),
   statsd_max_datagram: key(
-    int(0, 65_507).default(0),
-    'most bytes in one StatsD datagram; 0: 8192 to a loopback host, 1400 otherwise',
+    int(512, 65_507).default(1400),
+    'most bytes in one StatsD datagram (larger: fewer sends, for a daemon that reads them)',
   ),
   metrics: key(bool.default(true), 'send metrics to StatsD', true),
   instance_id: key(z.string().default(''), 'this instance id; empty: service name, host and a random suffix'),
