@@ -21,6 +21,8 @@ export function metricName(path: string): string {
 interface MethodMetricNames {
   readonly timer: string;
   readonly count: string;
+  /** The counter of calls answered OK (most calls), and of the other status codes, each made when first used. */
+  readonly ok: string;
   readonly byStatus: Map<number, string>;
 }
 
@@ -31,9 +33,10 @@ interface MethodMetricNames {
  */
 function methodMetricNames(path: string): MethodMetricNames {
   const timer = metricName(path);
-  return { timer, count: `${timer}_count`, byStatus: new Map() };
+  return { timer, count: `${timer}_count`, ok: `${timer}.status.OK`, byStatus: new Map() };
 }
 function statusMetricName(names: MethodMetricNames, status: number): string {
+  if (status === Status.OK) return names.ok;
   let name = names.byStatus.get(status);
   if (name === undefined) {
     name = `${names.timer}.status.${statusNames[status] ?? status}`;

@@ -69,11 +69,11 @@ export function createLogger(options: LoggerOptions): ServerLogger {
   let scratch = Buffer.allocUnsafeSlow(1024);
   const bindings = `,"service":${JSON.stringify(options.service)},"instance":${JSON.stringify(options.instanceId)}`;
   // The line's bytes from the bindings to the duration's value, per method and status (a server has a
-  // handful of each), and the peer's with the bytes around it, kept from the last line (a connection's
-  // calls share one peer string, rpc/peer-address.ts).
+  // handful of each), and the peer's with the bytes around it, per peer (a connection's calls share one
+  // peer string, rpc/peer-address.ts; calls over several connections interleave, so the last peer's alone
+  // was made again for most lines).
   const heads = new Map<string, Map<string | number, Buffer>>();
-  let peer = '';
-  let peerBytes = Buffer.from(`,"peer":${JSON.stringify(peer)},"requestId":`);
+  const peers = new Map<string, Buffer>();
   const call = (fields: CallLine) => {
     if (!log.isLevelEnabled('info')) return;
     let byStatus = heads.get(fields.method);
@@ -90,9 +90,12 @@ export function createLogger(options: LoggerOptions): ServerLogger {
       );
       byStatus.set(fields.status, head);
     }
-    if (fields.peer !== peer) {
-      peer = fields.peer;
-      peerBytes = Buffer.from(`,"peer":${JSON.stringify(peer)},"requestId":`);
+    let peerBytes = peers.get(fields.peer);
+    if (peerBytes === undefined) {
+      // Connections come and go: the peers kept are bounded by starting afresh now and then.
+      if (peers.size >= MAX_PEERS_KEPT) peers.clear();
+      peerBytes = Buffer.from(`,"peer":${JSON.stringify(fields.peer)},"requestId":`);
+      peers.set(fields.peer, peerBytes);
     }
     const most =
       head.length + peerBytes.length + mostJsonStringBytes(fields.requestId) + CALL_LINE_FIXED_BYTES;
@@ -125,6 +128,9 @@ export function createLogger(options: LoggerOptions): ServerLogger {
     },
   };
 }
+
+/** How many peers' bytes a logger keeps for its call lines. */
+const MAX_PEERS_KEPT = 1024;
 
 /** A number as pino writes it: `null` when not finite. */
 const jsonNumber = (n: number) => (Number.isFinite(n) ? String(n) : 'null');
