@@ -80,6 +80,9 @@ describe('the switched logging-and-metrics pairs', () => {
         round('loud', 0, [900, 1000], [100, 100]),
         round('loud', 0, [980, 1000], [100, 100]),
         round('loud', 1, [1000, 980], [100, 100]),
+        // The control is reported beside the verdict, not in it.
+        round('control', 0, [700, 1000], [100, 100]),
+        round('control', 1, [1000, 700], [100, 100]),
       ]),
     });
     const target = (confirmed: boolean) =>
@@ -89,6 +92,9 @@ describe('the switched logging-and-metrics pairs', () => {
     expect(target(true)).toMatchObject({ met: true });
     expect(target(true)?.measured).toMatch(
       /^3\.0 %, the median of 3 pairs of rounds \(3\.0 \/ 10\.0 \/ 2\.0 %/,
+    );
+    expect(target(true)?.measured).toContain(
+      "control: logs error, metrics off 30.0 % (1 pair), which costs nothing: the method's own bias",
     );
     expect(target(false)).toMatchObject({ met: undefined });
     expect(target(false)?.measured).toContain('did not confirm: 1, so no verdict');

@@ -22,7 +22,7 @@ export const modes = {
     // served, RSS sampled about `samples` times: short enough for CI, it only catches gross leaks.
     memorySoak: { requests: 20_000, concurrency: 32, samples: 5 },
     // The logging-and-metrics cost (see benchTelemetrySwitched): two servers taking turns of `turnS`, switched
-    // through Consul KV, `cycles` cycles of eight rounds of `roundS` (a whole number of turns of both
+    // through Consul KV, `cycles` cycles of ten rounds of `roundS` (a whole number of turns of both
     // servers), `settleS` after each switch; half the warm-up on each server's loud configuration.
     telemetry: { cycles: 1, roundS: 1, warmupS: 2, turnS: 0.25, settleS: 0.5 },
     // The gate: Search-by-point QPS over pgbench running the server's exact statement ('statement';
@@ -49,9 +49,9 @@ export const modes = {
     coldStartRuns: { postgres: 3, pglite: 3 },
     memorySoak: { requests: 1_000_000, concurrency: 32, samples: 20 },
     // Two servers switched through Consul KV, in quarter-second turns (see benchTelemetrySwitched): 120 s of
-    // warm-up (a fresh server took tens of seconds of load to reach its steady speed), then 6 cycles of 8
-    // rounds of 6 s (3 s a server): 12 pairs of rounds for logs info + metrics on, 6 each for logs only
-    // and metrics only. With 3 cycles of 12 s rounds (3 runs on 2026-12-07) single pairs spread from 1.7 to
+    // warm-up (a fresh server took tens of seconds of load to reach its steady speed), then 6 cycles of 10
+    // rounds of 6 s (3 s a server): 12 pairs of rounds for logs info + metrics on, 6 each for logs only,
+    // metrics only and the control. With 3 cycles of 12 s rounds (3 runs on 2026-12-07) single pairs spread from 1.7 to
     // 10.0 %, and the servers' own factor moved by up to 8 % between pairs: shorter rounds put a pair's two
     // rounds closer together, and more pairs narrow the median.
     telemetry: { cycles: 6, roundS: 6, warmupS: 120, turnS: 0.25, settleS: 0.5 },

@@ -277,12 +277,12 @@ function switchedTelemetryTarget(sw) {
   const loud = of('loud');
   const cost = median(loud.map((p) => p.cost));
   const unconfirmed = pairs.filter((p) => !p.confirmed).length;
-  const alone = ['logs', 'metrics']
-    .filter((config) => of(config).length > 0)
-    .map(
-      (config) =>
-        `${TELEMETRY_CONFIGS[config].label} ${percent(median(of(config).map((p) => p.cost)))} % (${of(config).length} ${of(config).length === 1 ? 'pair' : 'pairs'})`,
-    );
+  const summary = (config) =>
+    `${TELEMETRY_CONFIGS[config].label} ${percent(median(of(config).map((p) => p.cost)))} % (${of(config).length} ${of(config).length === 1 ? 'pair' : 'pairs'})`;
+  const alone = ['logs', 'metrics'].filter((config) => of(config).length > 0).map(summary);
+  // Runs before the control was added (2026-12-07) have none.
+  const control =
+    of('control').length > 0 ? `${summary('control')}, which costs nothing: the method's own bias; ` : '';
   const factor = median(pairs.map((p) => p.serverFactor));
   return {
     target: 'logging and metrics cost at most 5 % of throughput',
@@ -291,6 +291,7 @@ function switchedTelemetryTarget(sw) {
       `logs info + metrics on against logs warn + metrics off on two servers switched through Consul KV, taking turns of ${sw.turnS} s, ` +
       `${sw.concurrency} in flight, ${sw.dataset}); by the servers' CPU per call ${percent(median(loud.map((p) => p.cpuCost)))} %; ` +
       (alone.length > 0 ? `alone: ${alone.join(', ')}; ` : '') +
+      control +
       `the first server's speed over the second's, cancelled within each pair: ${fixed(factor, 3)} (median); ` +
       (unconfirmed === 0
         ? 'every switch confirmed by the StatsD packets and log bytes of its round'

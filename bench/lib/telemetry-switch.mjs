@@ -13,6 +13,9 @@ export const TELEMETRY_CONFIGS = {
   loud: { log_level: 'info', metrics: true, label: 'logs info, metrics on' },
   logs: { log_level: 'info', metrics: false, label: 'logs info, metrics off' },
   metrics: { log_level: 'warn', metrics: true, label: 'logs warn, metrics on' },
+  // The control: switched like the others, but to a configuration that costs what quiet costs (no call is
+  // logged at error either). Its pairs read the method's own bias and spread, which should be about 0.
+  control: { log_level: 'error', metrics: false, label: 'control: logs error, metrics off' },
 };
 
 /**
@@ -30,6 +33,8 @@ const CYCLE = [
   ['loud', 0],
   ['metrics', 1],
   ['metrics', 0],
+  ['control', 0],
+  ['control', 1],
 ];
 
 /**
