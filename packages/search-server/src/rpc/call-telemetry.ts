@@ -21,8 +21,9 @@ export function metricName(path: string): string {
 interface MethodMetricNames {
   readonly timer: string;
   readonly count: string;
-  /** The counter of calls answered OK (most calls), and of the other status codes, each made when first used. */
+  /** The counter of calls answered OK (most calls). */
   readonly ok: string;
+  /** The counters of the other status codes, each made when first used. */
   readonly byStatus: Map<number, string>;
 }
 

@@ -152,9 +152,9 @@ const mostJsonStringBytes = (text: string) => 6 * text.length + 2;
 /**
  * Writes a call line into `buf` at `at` (room for it made by the caller) and
  * returns where it ends: its start, the time, the head (the text from the
- * bindings up to the duration's value), the
- * duration as `jsonMillis` writes it, the peer's bytes, the request id as
- * `JSON.stringify` writes it, and the end.
+ * bindings up to the duration's value), the duration as `jsonMillis` writes
+ * it, the peer's bytes, the request id as `JSON.stringify` writes it, and
+ * the end.
  *
  * Why bytes: built as a string of seven pieces, a line was flattened when the
  * batch was joined and encoded again when written (in a CPU profile of Search
@@ -301,9 +301,13 @@ export function batchLines(target: BatchTarget): BatchedDestination {
   const handOver = () => {
     if (used === 0) return;
     // A buffer grown for one long line goes as it is; the usual one is kept and what it holds copied out.
-    const chunk =
-      buffer.length > LINE_BATCH_SIZE ? buffer.subarray(0, used) : Buffer.copyBytesFrom(buffer, 0, used);
-    if (buffer.length > LINE_BATCH_SIZE) buffer = Buffer.allocUnsafeSlow(LINE_BATCH_SIZE);
+    let chunk: Buffer;
+    if (buffer.length > LINE_BATCH_SIZE) {
+      chunk = buffer.subarray(0, used);
+      buffer = Buffer.allocUnsafeSlow(LINE_BATCH_SIZE);
+    } else {
+      chunk = Buffer.copyBytesFrom(buffer, 0, used);
+    }
     used = 0;
     target.write(chunk);
   };

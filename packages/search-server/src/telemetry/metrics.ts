@@ -78,12 +78,11 @@ export const DEFAULT_MAX_DATAGRAM = 1400;
  */
 export function createMetrics(options: MetricsOptions): Metrics {
   const separator = options.target.lastIndexOf(':');
-  const host = options.target.slice(0, separator).replace(/^\[|\]$/g, '');
   const maxDatagram = options.maxDatagram ?? DEFAULT_MAX_DATAGRAM;
   let prefix = options.prefix;
   let sampleRate = options.sampleRate;
   const client = new StatsD({
-    host,
+    host: options.target.slice(0, separator).replace(/^\[|\]$/g, ''),
     port: Number(options.target.slice(separator + 1)),
     protocol: 'udp',
     maxBufferSize: maxDatagram,
